@@ -1,0 +1,88 @@
+// The command line: parses arguments, calls into the core library, and turns its one error type
+// into a one-line message and an exit status (1 bad input, 2 bad usage).
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <map>
+
+#include "dockerdiff/commands/inspect.hpp"
+#include "dockerdiff/commands/slim.hpp"
+#include "dockerdiff/error.hpp"
+#include "dockerdiff/version.hpp"
+
+namespace {
+
+using namespace dockerdiff;
+
+void add_slim(CLI::App& app, commands::SlimOptions& options, std::string& layout, std::string& compression) {
+  auto* slim = app.add_subcommand("slim", "Write an archive without the layers the host already has");
+  slim->add_option("TARGET", options.targets,
+                   "Image archive (plain, gzip, zstd, xz, bzip2), '-' for stdin, OCI layout directory, docker:REF or podman:REF")
+      ->required();
+  slim->add_option("-b,--base", options.bases,
+                   "What the host has: archive, OCI layout directory, docker:REF, podman:REF or inventory JSON (repeatable)")
+      ->required();
+  slim->add_option("-o,--output", options.output, "Output archive, '-' for stdout");
+  slim->add_option("--output-dir", options.output_dir, "Write one slim archive per target into this directory");
+  slim->add_flag("--bundle", options.bundle, "Write all targets into the one archive given with -o, each blob once");
+  slim->add_option("--layout", layout, "auto: a legacy input becomes the Docker 25+ layout; keep: the input's layout")
+      ->check(CLI::IsMember({"auto", "keep"}));
+  slim->add_option("--compress", compression, "Compress the output")->check(CLI::IsMember({"none", "gzip", "zstd"}));
+  slim->add_option("--level", options.level, "Compression level (gzip 1-9, zstd 1-19)");
+  slim->add_option("--report", options.report_path, "Write the JSON report (dockerdiff.report/v1) here");
+  slim->add_option("--summary", options.summary_path, "Write a Markdown size summary here");
+  slim->add_flag("-q,--quiet", options.quiet, "No summary on stderr");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout becomes a write error with a message
+
+  CLI::App app{"dockerdiff: slim container image archives against a base the host already has"};
+  app.set_version_flag("--version", std::string("dockerdiff ") + kVersion);
+  app.require_subcommand(1);
+
+  commands::SlimOptions slim;
+  std::string layout = "auto";
+  std::string compression = "none";
+  add_slim(app, slim, layout, compression);
+
+  commands::InspectOptions inspect;
+  auto* inspect_command = app.add_subcommand("inspect", "Show the layout, images, tags and layers of an archive");
+  inspect_command->add_option("ARCHIVE", inspect.archive, "Image archive, OCI layout directory, '-', docker:REF or podman:REF")
+      ->required();
+  inspect_command->add_flag("--json", inspect.json, "Print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "dockerdiff: " << e.what() << " (see dockerdiff --help)\n";
+    return 2;
+  }
+
+  try {
+    if (app.got_subcommand("slim")) {
+      slim.layout = layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
+      slim.compression = *archive::parse_compression(compression);
+      return commands::run_slim(slim);
+    }
+    return commands::run_inspect(inspect);
+  } catch (const Error& error) {
+    std::cerr << "dockerdiff: " << error.what() << "\n";
+    return error.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "dockerdiff: out of memory\n";
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << "dockerdiff: internal error: " << error.what() << "\n";
+    return 1;
+  }
+}

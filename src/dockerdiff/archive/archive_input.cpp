@@ -1,0 +1,356 @@
+#include "dockerdiff/archive/archive_input.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "dockerdiff/archive/path.hpp"
+#include "dockerdiff/error.hpp"
+
+namespace dockerdiff::archive {
+
+namespace {
+
+constexpr std::size_t kMagicBytes = 8;
+// Caps the metadata held in memory, so that a hostile archive cannot make memory grow with it.
+constexpr std::uint64_t kMaxDocumentsTotal = std::uint64_t{256} << 20;
+
+bool looks_like_json(std::string_view magic) {
+  const auto first = magic.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (magic[first] == '{' || magic[first] == '[');
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+Compression compression_of_filter(int code) {
+  switch (code) {
+    case ARCHIVE_FILTER_GZIP: return Compression::gzip;
+    case ARCHIVE_FILTER_ZSTD: return Compression::zstd;
+    case ARCHIVE_FILTER_XZ: return Compression::xz;
+    case ARCHIVE_FILTER_BZIP2: return Compression::bzip2;
+    default: return Compression::none;
+  }
+}
+
+// One sequential libarchive read of a tar stream from the start of `fd`.
+class TarStream {
+ public:
+  TarStream(int fd, const std::string& name) : name_(name) {
+    if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(name_ + ": cannot seek: " + errno_text());
+    archive_ = archive_read_new();
+    if (archive_ == nullptr) throw Error(name_ + ": cannot create a libarchive reader");
+    archive_read_support_filter_gzip(archive_);
+    archive_read_support_filter_zstd(archive_);
+    archive_read_support_filter_xz(archive_);
+    archive_read_support_filter_bzip2(archive_);
+    archive_read_support_format_tar(archive_);
+    if (archive_read_open_fd(archive_, fd, 1 << 20) != ARCHIVE_OK) fail("cannot open");
+  }
+  ~TarStream() { archive_read_free(archive_); }
+  TarStream(const TarStream&) = delete;
+  TarStream& operator=(const TarStream&) = delete;
+
+  // The next header, or nullptr at the end of the archive.
+  archive_entry* next() {
+    archive_entry* entry = nullptr;
+    const int status = archive_read_next_header(archive_, &entry);
+    if (status == ARCHIVE_EOF) return nullptr;
+    if (status < ARCHIVE_WARN) fail("not a readable tar archive");
+    return entry;
+  }
+
+  // Calls `on_block` for each block of the current entry's data until it returns false.
+  template <typename OnBlock>
+  void read_data(OnBlock&& on_block) {
+    while (true) {
+      const void* buffer = nullptr;
+      size_t length = 0;
+      la_int64_t offset = 0;
+      const int status = archive_read_data_block(archive_, &buffer, &length, &offset);
+      if (status == ARCHIVE_EOF) return;
+      if (status < ARCHIVE_WARN) fail("corrupt or truncated data");
+      if (!on_block(std::string_view(static_cast<const char*>(buffer), length))) return;
+    }
+  }
+
+  // Offset of the current entry's data in the uncompressed stream.
+  std::uint64_t position() const { return static_cast<std::uint64_t>(archive_filter_bytes(archive_, 0)); }
+  Compression compression() const { return compression_of_filter(archive_filter_code(archive_, 0)); }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    const char* text = archive_error_string(archive_);
+    throw Error(name_ + ": " + what + (text != nullptr ? std::string(": ") + text : std::string()));
+  }
+
+ private:
+  struct archive* archive_ = nullptr;
+  std::string name_;
+};
+
+class TarArchiveInput final : public ArchiveInput {
+ public:
+  TarArchiveInput(int fd, std::string name) : ArchiveInput(std::move(name)), fd_(fd) {
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) throw Error(name_ + ": " + errno_text());
+    if (!S_ISREG(info.st_mode)) throw Error(name_ + ": not a regular file");
+    stored_bytes_ = static_cast<std::uint64_t>(info.st_size);
+    if (stored_bytes_ == 0) throw Error(name_ + ": empty file, not an image archive");
+    scan();
+  }
+
+  std::string_view kind() const override { return "tar"; }
+
+  void copy_entry(std::size_t index, ByteSink& sink) override {
+    const auto& entry = entries_.at(index);
+    if (compression_ == Compression::none) {
+      sink.copy_range(fd_.get(), data_offsets_[index], entry.size, name_ + ": " + entry.path);
+      return;
+    }
+    // Compressed: read forward; start over only when asked for an entry already passed.
+    if (!stream_ || ordinals_[index] < next_ordinal_) {
+      stream_ = std::make_unique<TarStream>(fd_.get(), name_);
+      next_ordinal_ = 0;
+    }
+    while (true) {
+      if (stream_->next() == nullptr) throw Error(name_ + ": " + entry.path + ": archive changed while reading");
+      if (next_ordinal_++ == ordinals_[index]) break;
+    }
+    std::uint64_t copied = 0;
+    stream_->read_data([&](std::string_view block) {
+      const auto take = std::min<std::uint64_t>(block.size(), entry.size - copied);
+      sink.write(block.data(), static_cast<std::size_t>(take));
+      copied += take;
+      return copied < entry.size;
+    });
+    if (copied != entry.size) throw Error(name_ + ": " + entry.path + ": unexpected end of data (truncated archive)");
+  }
+
+ private:
+  void scan() {
+    TarStream stream(fd_.get(), name_);
+    std::set<std::string> seen;
+    std::uint64_t document_bytes = 0;
+    for (std::size_t ordinal = 0;; ++ordinal) {
+      archive_entry* header = stream.next();
+      if (header == nullptr) break;
+      if (ordinal == 0) compression_ = stream.compression();
+      const char* raw = archive_entry_pathname(header);
+      const std::string raw_path = raw != nullptr ? raw : "";
+      const auto path = normalize_path(raw_path);
+      if (!path) {
+        if (raw_path == "." || raw_path == "./") continue;  // the archive's root directory
+        throw Error(name_ + ": entry '" + raw_path + "' has an absolute or '..' path");
+      }
+      TarEntry entry;
+      entry.path = *path;
+      entry.mode = static_cast<std::uint32_t>(archive_entry_perm(header));
+      entry.mtime = archive_entry_mtime(header);
+      if (const char* hardlink = archive_entry_hardlink(header)) {
+        const auto target = normalize_path(hardlink);
+        if (!target) throw Error(name_ + ": hard link '" + entry.path + "' leaves the archive");
+        entry.type = EntryType::hardlink;
+        entry.link_target = *target;
+      } else {
+        switch (archive_entry_filetype(header)) {
+          case AE_IFREG: entry.type = EntryType::regular; break;
+          case AE_IFDIR: entry.type = EntryType::directory; break;
+          case AE_IFLNK:
+            entry.type = EntryType::symlink;
+            entry.link_target = archive_entry_symlink(header) != nullptr ? archive_entry_symlink(header) : "";
+            break;
+          default: entry.type = EntryType::other; break;
+        }
+      }
+      if (entry.type != EntryType::directory && !seen.insert(entry.path).second) {
+        throw Error(name_ + ": entry '" + entry.path + "' appears twice");
+      }
+      std::uint64_t offset = 0;
+      if (entry.type == EntryType::regular) {
+        entry.size = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(header)));
+        offset = stream.position();
+        if (entry.size > 0) read_head(stream, entry, document_bytes);
+      }
+      entries_.push_back(std::move(entry));
+      data_offsets_.push_back(offset);
+      ordinals_.push_back(ordinal);
+    }
+    if (compression_ == Compression::none) {
+      // Seeking past data does not notice a file cut short inside the last entries.
+      for (std::size_t i = 0; i < entries_.size(); ++i) {
+        if (data_offsets_[i] + entries_[i].size > stored_bytes_) {
+          throw Error(name_ + ": " + entries_[i].path + ": unexpected end of file (truncated archive)");
+        }
+      }
+    }
+  }
+
+  // Sniffs the first bytes and keeps the whole of small JSON documents.
+  void read_head(TarStream& stream, TarEntry& entry, std::uint64_t& document_bytes) {
+    bool keep = false;
+    std::string content;
+    stream.read_data([&](std::string_view block) {
+      if (entry.magic.empty()) {
+        entry.magic = std::string(block.substr(0, kMagicBytes));
+        keep = entry.size <= kMaxDocumentBytes && looks_like_json(entry.magic);
+        if (!keep) return false;
+        document_bytes += entry.size;
+        if (document_bytes > kMaxDocumentsTotal) {
+          throw Error(name_ + ": more than " + std::to_string(kMaxDocumentsTotal >> 20) +
+                      " MiB of JSON documents, not an image archive");
+        }
+        content.reserve(static_cast<std::size_t>(entry.size));
+      }
+      content.append(block);
+      return true;
+    });
+    if (keep) {
+      if (content.size() != entry.size) throw Error(name_ + ": " + entry.path + ": unexpected end of data");
+      entry.content = std::move(content);
+    }
+  }
+
+  UniqueFd fd_;
+  std::vector<std::uint64_t> data_offsets_;
+  std::vector<std::size_t> ordinals_;
+  std::unique_ptr<TarStream> stream_;
+  std::size_t next_ordinal_ = 0;
+};
+
+class DirectoryInput final : public ArchiveInput {
+ public:
+  DirectoryInput(const std::filesystem::path& root, std::string name) : ArchiveInput(std::move(name)), root_(root) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::recursive_directory_iterator it(root, error), end;
+    if (error) throw Error(name_ + ": " + error.message());
+    std::uint64_t document_bytes = 0;
+    for (; it != end; it.increment(error)) {
+      if (error) throw Error(name_ + ": " + error.message());
+      const auto relative = it->path().lexically_relative(root).generic_string();
+      const auto status = it->symlink_status();
+      TarEntry entry;
+      entry.path = relative;
+      entry.mode = static_cast<std::uint32_t>(status.permissions()) & 07777;
+      if (fs::is_directory(status)) {
+        entry.type = EntryType::directory;
+      } else if (fs::is_symlink(status)) {
+        entry.type = EntryType::symlink;
+        entry.link_target = fs::read_symlink(it->path()).string();
+      } else if (fs::is_regular_file(status)) {
+        entry.type = EntryType::regular;
+        entry.size = it->file_size();
+        stored_bytes_ += entry.size;
+        read_head(entry, document_bytes);
+      } else {
+        throw Error(name_ + ": " + relative + ": not a regular file, directory or symlink");
+      }
+      entries_.push_back(std::move(entry));
+    }
+    std::sort(entries_.begin(), entries_.end(), [](const TarEntry& a, const TarEntry& b) { return a.path < b.path; });
+  }
+
+  std::string_view kind() const override { return "directory"; }
+
+  void copy_entry(std::size_t index, ByteSink& sink) override {
+    const auto& entry = entries_.at(index);
+    UniqueFd fd(open_entry(entry));
+    sink.copy_range(fd.get(), 0, entry.size, name_ + ": " + entry.path);
+  }
+
+ private:
+  int open_entry(const TarEntry& entry) const {
+    const auto path = root_ / entry.path;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || static_cast<std::uint64_t>(info.st_size) != entry.size) {
+      ::close(fd);
+      throw Error(name_ + ": " + entry.path + ": changed while reading");
+    }
+    return fd;
+  }
+
+  void read_head(TarEntry& entry, std::uint64_t& document_bytes) const {
+    if (entry.size == 0) return;
+    UniqueFd fd(open_entry(entry));
+    char magic[kMagicBytes];
+    const auto n = ::pread(fd.get(), magic, sizeof magic, 0);
+    if (n < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
+    entry.magic.assign(magic, static_cast<std::size_t>(n));
+    if (entry.size > kMaxDocumentBytes || !looks_like_json(entry.magic)) return;
+    document_bytes += entry.size;
+    if (document_bytes > kMaxDocumentsTotal) throw Error(name_ + ": too many JSON documents, not an image layout");
+    MemorySink content;
+    content.copy_range(fd.get(), 0, entry.size, name_ + ": " + entry.path);
+    entry.content = content.bytes();
+  }
+
+  std::filesystem::path root_;
+};
+
+}  // namespace
+
+std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name) {
+  return std::make_unique<TarArchiveInput>(fd, std::move(name));
+}
+
+std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(name + ": " + errno_text());
+  return open_tar_archive(fd, std::move(name));
+}
+
+std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path& path, std::string name) {
+  return std::make_unique<DirectoryInput>(path, std::move(name));
+}
+
+int spool_to_temp_file(int fd, const std::string& name) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  int out = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (out < 0) {
+    std::string pattern = dir + "/dockerdiff-spool-XXXXXX";
+    out = ::mkstemp(pattern.data());
+    if (out < 0) throw Error(name + ": cannot create a temporary file in " + dir + ": " + errno_text());
+    ::unlink(pattern.c_str());
+  }
+  std::vector<char> buffer(std::size_t{1} << 20);
+  auto sink = make_fd_sink(out, name + " (temporary copy)");
+  while (true) {
+    const auto n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(out);
+      throw Error(name + ": read failed: " + errno_text());
+    }
+    if (n == 0) break;
+    sink->write(buffer.data(), static_cast<std::size_t>(n));
+  }
+  sink->finish();
+  ::lseek(out, 0, SEEK_SET);
+  return out;
+}
+
+}  // namespace dockerdiff::archive

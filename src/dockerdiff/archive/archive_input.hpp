@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dockerdiff/archive/byte_sink.hpp"
+#include "dockerdiff/archive/compression.hpp"
+#include "dockerdiff/archive/tar_entry.hpp"
+
+namespace dockerdiff::archive {
+
+// Small files are kept in memory when they look like JSON; nothing larger is ever buffered.
+inline constexpr std::uint64_t kMaxDocumentBytes = std::uint64_t{16} << 20;
+
+// An input archive: its catalog (every entry, read once up front without keeping data) and a way
+// to stream any entry's data into a sink afterwards.
+class ArchiveInput {
+ public:
+  virtual ~ArchiveInput() = default;
+
+  // How the input is named in messages and reports (the path or reference the user gave).
+  const std::string& name() const { return name_; }
+  const std::vector<TarEntry>& entries() const { return entries_; }
+  // Bytes of the input as stored (compressed size for a compressed archive).
+  std::uint64_t stored_bytes() const { return stored_bytes_; }
+  Compression compression() const { return compression_; }
+  // "tar" or "directory".
+  virtual std::string_view kind() const = 0;
+
+  // Streams entry `index`'s data (a regular file) into `sink`.
+  virtual void copy_entry(std::size_t index, ByteSink& sink) = 0;
+
+ protected:
+  explicit ArchiveInput(std::string name) : name_(std::move(name)) {}
+
+  std::string name_;
+  std::vector<TarEntry> entries_;
+  std::uint64_t stored_bytes_ = 0;
+  Compression compression_ = Compression::none;
+};
+
+// Opens a tar archive, plain or gzip/zstd/xz/bzip2 compressed (detected from content). The file
+// descriptor is taken over; it must be a regular file (spool a pipe first, see spool_to_temp_file).
+std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name);
+std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name);
+
+// Opens an OCI image layout directory (index.json, oci-layout, blobs/).
+std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path& path, std::string name);
+
+// Copies a stream (stdin) into an unnamed temporary file and returns its descriptor, rewound.
+int spool_to_temp_file(int fd, const std::string& name);
+
+}  // namespace dockerdiff::archive

@@ -1,0 +1,237 @@
+#include "dockerdiff/archive/byte_sink.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "dockerdiff/error.hpp"
+
+namespace dockerdiff::archive {
+
+namespace {
+
+constexpr std::size_t kChunk = std::size_t{1} << 20;
+
+std::string errno_text() { return std::strerror(errno); }
+
+void write_all(int fd, const char* data, std::size_t size, const std::string& name) {
+  while (size > 0) {
+    const auto n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(name + ": write failed: " + errno_text());
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+class FdSink final : public ByteSink {
+ public:
+  FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) { buffer_.reserve(kChunk); }
+
+  void write(const void* data, std::size_t size) override {
+    const auto* bytes = static_cast<const char*>(data);
+    if (buffer_.size() + size > kChunk) flush();
+    if (size >= kChunk) {
+      write_all(fd_, bytes, size, name_);
+      written_ += size;
+      return;
+    }
+    buffer_.insert(buffer_.end(), bytes, bytes + size);
+  }
+
+  void copy_range(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what) override {
+    flush();
+    auto in_offset = static_cast<off_t>(offset);
+    while (length > 0 && kernel_copy_) {
+      const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(length, std::uint64_t{1} << 30));
+      const auto n = ::copy_file_range(fd, &in_offset, fd_, nullptr, step, 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF) {
+          kernel_copy_ = false;  // e.g. a pipe on stdout: fall back to sendfile or read/write
+          break;
+        }
+        throw Error(name_ + ": write failed: " + errno_text());
+      }
+      if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
+      length -= static_cast<std::uint64_t>(n);
+      written_ += static_cast<std::uint64_t>(n);
+    }
+    while (length > 0 && sendfile_) {
+      const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(length, std::uint64_t{1} << 30));
+      const auto n = ::sendfile(fd_, fd, &in_offset, step);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EINVAL || errno == ENOSYS) {
+          sendfile_ = false;
+          break;
+        }
+        throw Error(name_ + ": write failed: " + errno_text());
+      }
+      if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
+      length -= static_cast<std::uint64_t>(n);
+      written_ += static_cast<std::uint64_t>(n);
+    }
+    if (length > 0) pread_copy(fd, static_cast<std::uint64_t>(in_offset), length, what, *this);
+  }
+
+  void finish() override { flush(); }
+  std::uint64_t bytes_written() const override { return written_ + buffer_.size(); }
+
+ private:
+  void flush() {
+    if (buffer_.empty()) return;
+    write_all(fd_, buffer_.data(), buffer_.size(), name_);
+    written_ += buffer_.size();
+    buffer_.clear();
+  }
+
+  int fd_;
+  std::string name_;
+  std::vector<char> buffer_;
+  std::uint64_t written_ = 0;
+  bool kernel_copy_ = true;
+  bool sendfile_ = true;
+};
+
+// libarchive's "raw" format writes one stream of bytes through its compression filters; the tar
+// structure itself comes from TarWriter, so the same tar bytes are produced with or without
+// compression.
+class CompressingSink final : public ByteSink {
+ public:
+  CompressingSink(int fd, std::string name, Compression compression, int level) : fd_(fd), name_(std::move(name)) {
+    archive_ = archive_write_new();
+    if (archive_ == nullptr) throw Error(name_ + ": cannot create a libarchive writer");
+    check(archive_write_set_format_raw(archive_), "set raw format");
+    switch (compression) {
+      case Compression::gzip:
+        check(archive_write_add_filter_gzip(archive_), "gzip");
+        // No timestamp in the gzip header: the same inputs must give the same bytes.
+        check(archive_write_set_filter_option(archive_, "gzip", "timestamp", nullptr), "gzip timestamp");
+        break;
+      case Compression::zstd: {
+        check(archive_write_add_filter_zstd(archive_), "zstd");
+        const auto threads = std::to_string(std::max(1U, std::thread::hardware_concurrency()));
+        check(archive_write_set_filter_option(archive_, "zstd", "threads", threads.c_str()), "zstd threads");
+        break;
+      }
+      default:
+        throw Error(name_ + ": output compression " + std::string(compression_name(compression)) +
+                    " is not supported");
+    }
+    if (level > 0) {
+      const auto text = std::to_string(level);
+      check(archive_write_set_filter_option(archive_, nullptr, "compression-level", text.c_str()),
+            "compression level " + text);
+    }
+    check(archive_write_set_bytes_per_block(archive_, 1 << 16), "block size");
+    check(archive_write_set_bytes_in_last_block(archive_, 1), "last block");
+    check(archive_write_open(archive_, this, nullptr, &CompressingSink::on_write, nullptr), "open");
+    auto* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, "archive.tar");
+    archive_entry_set_filetype(entry, AE_IFREG);
+    const int status = archive_write_header(archive_, entry);
+    archive_entry_free(entry);
+    check(status, "start");
+  }
+
+  ~CompressingSink() override {
+    if (archive_ != nullptr) {
+      archive_write_fail(archive_);
+      archive_write_free(archive_);
+    }
+  }
+
+  void write(const void* data, std::size_t size) override {
+    const auto* bytes = static_cast<const char*>(data);
+    while (size > 0) {
+      const auto n = archive_write_data(archive_, bytes, size);
+      if (n < 0) throw Error(name_ + ": " + failure_text());
+      bytes += n;
+      size -= static_cast<std::size_t>(n);
+    }
+  }
+
+  void finish() override {
+    check(archive_write_close(archive_), "close");
+    archive_write_free(archive_);
+    archive_ = nullptr;
+  }
+
+  std::uint64_t bytes_written() const override { return written_; }
+
+ private:
+  static la_ssize_t on_write(struct archive*, void* self, const void* buffer, size_t length) {
+    auto* sink = static_cast<CompressingSink*>(self);
+    try {
+      write_all(sink->fd_, static_cast<const char*>(buffer), length, sink->name_);
+    } catch (const Error& error) {
+      sink->write_error_ = error.what();
+      return -1;
+    }
+    sink->written_ += length;
+    return static_cast<la_ssize_t>(length);
+  }
+
+  std::string failure_text() const {
+    if (!write_error_.empty()) return write_error_;
+    const char* text = archive_error_string(archive_);
+    return text != nullptr ? text : "compression failed";
+  }
+
+  void check(int status, const std::string& step) const {
+    if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
+      if (!write_error_.empty()) throw Error(write_error_);
+      throw Error(name_ + ": compression (" + step + ") failed: " + failure_text());
+    }
+  }
+
+  struct archive* archive_ = nullptr;
+  int fd_;
+  std::string name_;
+  std::string write_error_;
+  std::uint64_t written_ = 0;
+};
+
+}  // namespace
+
+void ByteSink::copy_range(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what) {
+  pread_copy(fd, offset, length, what, *this);
+}
+
+void MemorySink::write(const void* data, std::size_t size) { bytes_.append(static_cast<const char*>(data), size); }
+
+void pread_copy(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what, ByteSink& sink) {
+  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(length, kChunk)));
+  while (length > 0) {
+    const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(length, buffer.size()));
+    const auto n = ::pread(fd, buffer.data(), step, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(what + ": read failed: " + errno_text());
+    }
+    if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
+    sink.write(buffer.data(), static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+    length -= static_cast<std::uint64_t>(n);
+  }
+}
+
+std::unique_ptr<ByteSink> make_fd_sink(int fd, std::string name) {
+  return std::make_unique<FdSink>(fd, std::move(name));
+}
+
+std::unique_ptr<ByteSink> make_compressing_sink(int fd, std::string name, Compression compression, int level) {
+  return std::make_unique<CompressingSink>(fd, std::move(name), compression, level);
+}
+
+}  // namespace dockerdiff::archive

@@ -1,0 +1,27 @@
+#include "dockerdiff/commands/inspect.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "dockerdiff/commands/sources.hpp"
+#include "dockerdiff/report/inspect_report.hpp"
+
+namespace dockerdiff::commands {
+
+int run_inspect(const InspectOptions& options) {
+  const auto opened = open_archive(options.archive);
+  const report::InspectSubject subject{opened.input->name(),
+                                       std::string(opened.input->kind()),
+                                       std::string(archive::compression_name(opened.input->compression())),
+                                       opened.input->stored_bytes(),
+                                       &opened.input->entries(),
+                                       &opened.images};
+  if (options.json) {
+    std::cout << report::inspect_json(subject).dump(2) << "\n";
+  } else {
+    std::cout << report::inspect_text(subject);
+  }
+  return 0;
+}
+
+}  // namespace dockerdiff::commands

@@ -1,0 +1,175 @@
+#include "dockerdiff/commands/slim.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "dockerdiff/archive/atomic_output.hpp"
+#include "dockerdiff/commands/plan_writer.hpp"
+#include "dockerdiff/commands/sources.hpp"
+#include "dockerdiff/engine/engine.hpp"
+#include "dockerdiff/error.hpp"
+#include "dockerdiff/report/slim_report.hpp"
+
+namespace dockerdiff::commands {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void validate(const SlimOptions& options) {
+  if (options.targets.empty()) throw usage_error("slim: no TARGET given");
+  if (options.bases.empty()) throw usage_error("slim: no base given (-b BASE)");
+  if (options.output.empty() == options.output_dir.empty()) throw usage_error("slim: give exactly one of -o OUT and --output-dir DIR");
+  if (options.bundle && options.output.empty()) throw usage_error("slim: --bundle writes one archive: give -o OUT");
+  if (options.targets.size() > 1 && !options.output.empty() && !options.bundle) {
+    throw usage_error("slim: several targets need --output-dir DIR, or --bundle -o OUT");
+  }
+  std::size_t stdin_uses = 0;
+  for (const auto& spec : options.targets) stdin_uses += spec == "-";
+  for (const auto& spec : options.bases) stdin_uses += spec == "-";
+  if (stdin_uses > 1) throw usage_error("slim: stdin ('-') can be read only once");
+  if (options.level != 0) {
+    const int max = options.compression == archive::Compression::gzip ? 9 : 19;
+    if (options.compression == archive::Compression::none) throw usage_error("slim: --level needs --compress gzip or zstd");
+    if (options.level < 1 || options.level > max) {
+      throw usage_error("slim: --level for " + std::string(archive::compression_name(options.compression)) +
+                        " must be 1.." + std::to_string(max));
+    }
+  }
+  if (options.output == "-" && ::isatty(1)) throw usage_error("slim: refusing to write an archive to a terminal; redirect stdout");
+}
+
+// "dist/app.tar.gz" -> "app"; "docker:registry/app:1.0" -> "registry_app_1.0".
+std::string output_stem(const std::string& spec) {
+  if (spec == "-") return "stdin";
+  std::string name;
+  if (const auto ref = engine::parse_engine_ref(spec)) {
+    name = ref->reference;
+  } else {
+    name = fs::path(spec).lexically_normal().filename().string();
+    if (name.empty()) name = fs::path(spec).lexically_normal().parent_path().filename().string();
+    for (const char* suffix : {".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".tar.bz2", ".tar"}) {
+      if (name.size() > std::string_view(suffix).size() && name.ends_with(suffix)) {
+        name.resize(name.size() - std::string_view(suffix).size());
+        break;
+      }
+    }
+  }
+  for (auto& c : name) {
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    if (!safe) c = '_';
+  }
+  if (name.empty() || name == "." || name == "..") name = "image";
+  return name;
+}
+
+struct OutputJob {
+  std::string path;                // "-" for stdout
+  std::vector<std::size_t> targets;
+};
+
+std::vector<OutputJob> output_jobs(const SlimOptions& options) {
+  if (!options.output.empty()) {
+    OutputJob job{options.output, {}};
+    for (std::size_t i = 0; i < options.targets.size(); ++i) job.targets.push_back(i);
+    return {job};
+  }
+  std::vector<OutputJob> jobs;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < options.targets.size(); ++i) {
+    const auto name = output_stem(options.targets[i]) + ".slim" + std::string(archive::archive_suffix(options.compression));
+    if (!names.insert(name).second) {
+      throw usage_error("slim: two targets would both be written to " + name + " in " + options.output_dir);
+    }
+    jobs.push_back({(fs::path(options.output_dir) / name).string(), {i}});
+  }
+  return jobs;
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code error;
+  return fs::equivalent(a, b, error);
+}
+
+// An output that would overwrite an input is refused before anything is read.
+void refuse_overwriting_inputs(const SlimOptions& options, const std::vector<OutputJob>& jobs) {
+  std::vector<std::string> specs = options.targets;
+  specs.insert(specs.end(), options.bases.begin(), options.bases.end());
+  for (const auto& job : jobs) {
+    if (job.path == "-") continue;
+    for (const auto& spec : specs) {
+      const auto path = local_path(spec);
+      if (path && same_file(*path, job.path)) throw usage_error("slim: output " + job.path + " is also an input (" + spec + ")");
+    }
+  }
+  for (const auto& extra : {options.report_path, options.summary_path}) {
+    if (extra.empty()) continue;
+    for (const auto& spec : specs) {
+      const auto path = local_path(spec);
+      if (path && same_file(*path, extra)) throw usage_error("slim: " + extra + " is also an input (" + spec + ")");
+    }
+  }
+}
+
+std::unique_ptr<archive::ByteSink> make_sink(int fd, const std::string& name, const SlimOptions& options) {
+  if (options.compression == archive::Compression::none) return archive::make_fd_sink(fd, name);
+  return archive::make_compressing_sink(fd, name, options.compression, options.level);
+}
+
+}  // namespace
+
+int run_slim(const SlimOptions& options) {
+  validate(options);
+  const auto jobs = output_jobs(options);
+  refuse_overwriting_inputs(options, jobs);
+  if (!options.output_dir.empty()) {
+    std::error_code error;
+    fs::create_directories(options.output_dir, error);
+    if (error) throw Error(options.output_dir + ": cannot create: " + error.message());
+  }
+
+  image::BaseSet bases;
+  for (const auto& spec : options.bases) add_base(bases, spec);
+
+  std::vector<OpenedArchive> targets;
+  for (const auto& spec : options.targets) targets.push_back(open_archive(spec));
+
+  report::SlimReport report;
+  for (const auto& job : jobs) {
+    std::vector<plan::PlanInput> plan_inputs;
+    std::vector<archive::ArchiveInput*> sources;
+    report::OutputReport output{job.path, {}, {}, 0, 0};
+    for (const auto index : job.targets) {
+      auto& target = targets[index];
+      plan_inputs.push_back({options.targets[index], &target.input->entries(), &target.images});
+      sources.push_back(target.input.get());
+      output.inputs.push_back(options.targets[index]);
+      output.input_bytes += target.input->stored_bytes();
+    }
+    const auto plan = plan::plan_slim(plan_inputs, bases, options.layout);
+    output.layout = std::string(image::layout_name(plan.layout));
+    if (job.path == "-") {
+      auto sink = make_sink(1, "stdout", options);
+      write_plan(plan, sources, *sink);
+      output.output_bytes = sink->bytes_written();
+    } else {
+      archive::AtomicOutputFile file(job.path);
+      auto sink = make_sink(file.fd(), job.path, options);
+      write_plan(plan, sources, *sink);
+      output.output_bytes = sink->bytes_written();
+      file.commit();
+    }
+    report.images.insert(report.images.end(), plan.images.begin(), plan.images.end());
+    report.outputs.push_back(std::move(output));
+  }
+
+  if (!options.report_path.empty()) archive::write_file_atomically(options.report_path, report::to_json(report).dump(2) + "\n");
+  if (!options.summary_path.empty()) archive::write_file_atomically(options.summary_path, report::to_markdown(report));
+  if (!options.quiet) std::cerr << report::to_text(report);
+  return 0;
+}
+
+}  // namespace dockerdiff::commands

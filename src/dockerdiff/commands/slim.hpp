@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dockerdiff/archive/compression.hpp"
+#include "dockerdiff/plan/slim_plan.hpp"
+
+namespace dockerdiff::commands {
+
+struct SlimOptions {
+  std::vector<std::string> targets;
+  std::vector<std::string> bases;
+  std::string output;      // -o: a file, or "-" for stdout
+  std::string output_dir;  // --output-dir: one archive per target
+  bool bundle = false;     // --bundle -o: every target in one archive
+  plan::LayoutMode layout = plan::LayoutMode::automatic;
+  archive::Compression compression = archive::Compression::none;
+  int level = 0;
+  std::string report_path;
+  std::string summary_path;
+  bool quiet = false;
+};
+
+// read archives -> plan -> write archives -> report. Returns the exit status; throws Error.
+int run_slim(const SlimOptions& options);
+
+}  // namespace dockerdiff::commands

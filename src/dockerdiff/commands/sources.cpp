@@ -1,0 +1,116 @@
+#include "dockerdiff/commands/sources.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "dockerdiff/engine/engine.hpp"
+#include "dockerdiff/error.hpp"
+#include "dockerdiff/image/entry_index.hpp"
+#include "dockerdiff/image/reader.hpp"
+
+namespace dockerdiff::commands {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Inventory documents are small; anything this large is not one.
+constexpr std::uintmax_t kMaxInventoryBytes = std::uintmax_t{64} << 20;
+
+// A private directory for an engine's `save`, removed with everything in it.
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/dockerdiff-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
+    path_ = pattern;
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
+  if (spec == "-") return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
+  if (const auto ref = engine::parse_engine_ref(spec)) {
+    TemporaryDirectory directory;
+    const auto file = directory.path() / "image.tar";
+    engine::save_image(*ref, file);
+    // The open descriptor keeps the data; the directory goes away at once.
+    return archive::open_tar_archive(file, spec);
+  }
+  std::error_code error;
+  const auto status = fs::status(spec, error);
+  if (error || !fs::exists(status)) throw Error(spec + ": no such file or directory");
+  if (fs::is_directory(status)) return archive::open_layout_directory(spec, spec);
+  return archive::open_tar_archive(fs::path(spec), spec);
+}
+
+bool looks_like_json_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+  char head[64];
+  const auto n = ::read(fd, head, sizeof head);
+  ::close(fd);
+  if (n < 0) throw Error(path + ": " + std::strerror(errno));
+  const std::string_view text(head, static_cast<std::size_t>(n));
+  const auto first = text.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
+}
+
+nlohmann::json read_inventory(const std::string& path) {
+  std::error_code error;
+  const auto size = fs::file_size(path, error);
+  if (error) throw Error(path + ": " + error.message());
+  if (size > kMaxInventoryBytes) throw Error(path + ": larger than 64 MiB, not an inventory");
+  std::string text(static_cast<std::size_t>(size), '\0');
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+  const auto n = ::read(fd, text.data(), text.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(text.size())) throw Error(path + ": short read");
+  return image::parse_json(text, path);
+}
+
+}  // namespace
+
+OpenedArchive open_archive(const std::string& spec) {
+  OpenedArchive opened;
+  opened.input = open_input(spec);
+  const image::EntryIndex index(opened.input->entries(), opened.input->name());
+  opened.images = image::read_image_archive(index);
+  return opened;
+}
+
+void add_base(image::BaseSet& bases, const std::string& spec) {
+  if (const auto ref = engine::parse_engine_ref(spec)) {
+    bases.add_inventory(spec, engine::inspect_image(*ref));
+    return;
+  }
+  std::error_code error;
+  if (spec != "-" && fs::is_regular_file(spec, error) && looks_like_json_file(spec)) {
+    bases.add_inventory(spec, read_inventory(spec));
+    return;
+  }
+  bases.add_archive(spec, open_archive(spec).images);
+}
+
+std::optional<fs::path> local_path(const std::string& spec) {
+  if (spec == "-" || engine::parse_engine_ref(spec)) return std::nullopt;
+  return fs::path(spec);
+}
+
+}  // namespace dockerdiff::commands

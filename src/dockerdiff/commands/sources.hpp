@@ -1,0 +1,31 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dockerdiff/archive/archive_input.hpp"
+#include "dockerdiff/image/base_set.hpp"
+#include "dockerdiff/image/model.hpp"
+
+namespace dockerdiff::commands {
+
+// A target or base as named on the command line, read into the model.
+struct OpenedArchive {
+  std::unique_ptr<archive::ArchiveInput> input;
+  image::ImageArchive images;
+};
+
+// "-" (stdin), "docker:REF" / "podman:REF" (saved through the engine), an OCI layout directory or
+// an archive file (any supported compression).
+OpenedArchive open_archive(const std::string& spec);
+
+// Adds a base to the set: an archive or directory (as above), "docker:REF" / "podman:REF" (read
+// with `image inspect`, nothing saved) or an inventory JSON file.
+void add_base(image::BaseSet& bases, const std::string& spec);
+
+// The local file or directory a spec names, if it names one (for output-equals-input checks).
+std::optional<std::filesystem::path> local_path(const std::string& spec);
+
+}  // namespace dockerdiff::commands

@@ -1,0 +1,58 @@
+#include "dockerdiff/engine/engine.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "dockerdiff/engine/subprocess.hpp"
+#include "dockerdiff/error.hpp"
+
+namespace dockerdiff::engine {
+
+namespace {
+
+std::string first_line(const std::string& text) {
+  const auto start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) return "no message";
+  const auto end = text.find('\n', start);
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+CommandResult run_engine(const EngineRef& ref, std::vector<std::string> args, const char* what) {
+  args.insert(args.begin(), std::string(engine_program(ref.kind)));
+  auto result = run_command(args);
+  if (result.exit_code != 0) throw Error(ref.spec + ": " + what + " failed: " + first_line(result.err));
+  return result;
+}
+
+}  // namespace
+
+std::optional<EngineRef> parse_engine_ref(std::string_view spec) {
+  for (const auto kind : {EngineKind::docker, EngineKind::podman}) {
+    const auto prefix = std::string(engine_program(kind)) + ":";
+    if (spec.starts_with(prefix)) {
+      const auto reference = spec.substr(prefix.size());
+      if (reference.empty()) throw Error(std::string(spec) + ": no image reference after '" + prefix + "'", 2);
+      return EngineRef{kind, std::string(reference), std::string(spec)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view engine_program(EngineKind kind) { return kind == EngineKind::docker ? "docker" : "podman"; }
+
+void save_image(const EngineRef& ref, const std::filesystem::path& destination) {
+  std::vector<std::string> args{"save", "-o", destination.string()};
+  if (ref.kind == EngineKind::podman) args.insert(args.begin() + 1, "--format=docker-archive");
+  args.push_back(ref.reference);
+  run_engine(ref, args, "save");
+}
+
+nlohmann::json inspect_image(const EngineRef& ref) {
+  const auto result = run_engine(ref, {"image", "inspect", ref.reference}, "image inspect");
+  try {
+    return nlohmann::json::parse(result.out);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(ref.spec + ": image inspect printed invalid JSON: " + error.what());
+  }
+}
+
+}  // namespace dockerdiff::engine

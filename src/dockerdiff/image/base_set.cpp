@@ -1,0 +1,100 @@
+#include "dockerdiff/image/base_set.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "dockerdiff/error.hpp"
+#include "dockerdiff/image/digest.hpp"
+
+namespace dockerdiff::image {
+
+using nlohmann::json;
+
+void BaseSet::add_chain_id(const std::string& base, const std::string& image_name, const std::string& chain_id) {
+  auto [it, inserted] = providers_.try_emplace(chain_id, Provider{base, {}});
+  auto& provider = it->second;
+  if (provider.base == base && !image_name.empty() &&
+      std::find(provider.images.begin(), provider.images.end(), image_name) == provider.images.end()) {
+    provider.images.push_back(image_name);
+  }
+}
+
+void BaseSet::add_image(const std::string& base, const std::string& image_name, const std::vector<std::string>& diff_ids) {
+  for (const auto& chain_id : chain_ids(diff_ids)) add_chain_id(base, image_name, chain_id);
+}
+
+void BaseSet::add_archive(const std::string& base, const ImageArchive& archive) {
+  for (const auto& image : archive.images) {
+    std::vector<std::string> ids;
+    for (const auto& layer : image.layers) ids.push_back(layer.diff_id);
+    add_image(base, image.display_name(), ids);
+  }
+}
+
+namespace {
+
+std::vector<std::string> digests(const json& list, const std::string& base, const char* what) {
+  if (!list.is_array()) throw Error(base + ": " + what + " is not a list");
+  std::vector<std::string> out;
+  for (const auto& item : list) {
+    if (!item.is_string() || !is_sha256_digest(item.get<std::string>())) {
+      throw Error(base + ": " + what + " holds " + item.dump() + ", not a sha256 digest");
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string first_tag(const json& image) {
+  for (const char* key : {"tags", "RepoTags"}) {
+    if (image.contains(key) && image.at(key).is_array() && !image.at(key).empty() && image.at(key)[0].is_string()) {
+      return image.at(key)[0].get<std::string>();
+    }
+  }
+  for (const char* key : {"id", "Id"}) {
+    if (image.contains(key) && image.at(key).is_string()) return image.at(key).get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+void BaseSet::add_inventory(const std::string& base, const json& document) {
+  const auto add_item = [&](const json& item) {
+    if (item.is_string()) {
+      for (const auto& chain : digests(json::array({item}), base, "the chain ID list")) add_chain_id(base, {}, chain);
+    } else if (item.is_array()) {
+      add_image(base, {}, digests(item, base, "a diff_id list"));
+    } else if (item.is_object() && item.contains("diff_ids")) {
+      add_image(base, first_tag(item), digests(item.at("diff_ids"), base, "\"diff_ids\""));
+    } else if (item.is_object() && item.contains("RootFS") && item.at("RootFS").is_object() &&
+               item.at("RootFS").contains("Layers")) {  // docker / podman image inspect
+      add_image(base, first_tag(item), digests(item.at("RootFS").at("Layers"), base, "\"RootFS.Layers\""));
+    } else {
+      throw Error(base + ": not an inventory: expected chain IDs, diff_id lists or images, found " +
+                  item.dump().substr(0, 60));
+    }
+  };
+  if (document.is_array()) {
+    for (const auto& item : document) add_item(item);
+    return;
+  }
+  if (document.is_object() && (document.contains("chain_ids") || document.contains("images"))) {
+    if (document.contains("chain_ids")) {
+      for (const auto& chain : digests(document.at("chain_ids"), base, "\"chain_ids\"")) add_chain_id(base, {}, chain);
+    }
+    if (document.contains("images")) {
+      if (!document.at("images").is_array()) throw Error(base + ": \"images\" is not a list");
+      for (const auto& item : document.at("images")) add_item(item);
+    }
+    return;
+  }
+  throw Error(base + ": not an inventory: expected a list, or an object with \"chain_ids\" or \"images\"");
+}
+
+const BaseSet::Provider* BaseSet::find(const std::string& chain_id) const {
+  const auto it = providers_.find(chain_id);
+  return it == providers_.end() ? nullptr : &it->second;
+}
+
+}  // namespace dockerdiff::image

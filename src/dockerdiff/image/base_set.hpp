@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "dockerdiff/image/model.hpp"
+
+namespace dockerdiff::image {
+
+// The layers a host already has, as chain IDs: the union of every base named with -b.
+class BaseSet {
+ public:
+  struct Provider {
+    std::string base;                 // the base as the user named it (path, docker:REF, inventory file)
+    std::vector<std::string> images;  // tags (or config digests) of the base images holding the chain ID
+  };
+
+  // Adds every chain ID of an image with these diff_ids (each layer and all below it).
+  void add_image(const std::string& base, const std::string& image_name, const std::vector<std::string>& diff_ids);
+  void add_chain_id(const std::string& base, const std::string& image_name, const std::string& chain_id);
+  void add_archive(const std::string& base, const ImageArchive& archive);
+  // Accepts an inventory document: `dockerdiff inventory` output, `docker image inspect` output, a
+  // list of chain IDs, or a list of diff_id lists. `base` names it in errors.
+  void add_inventory(const std::string& base, const nlohmann::json& document);
+
+  // The provider of a chain ID (the first base that has it), or nullptr.
+  const Provider* find(const std::string& chain_id) const;
+  std::size_t size() const { return providers_.size(); }
+
+ private:
+  std::map<std::string, Provider> providers_;
+};
+
+}  // namespace dockerdiff::image

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dockerdiff/archive/tar_entry.hpp"
+#include "dockerdiff/image/base_set.hpp"
+#include "dockerdiff/image/model.hpp"
+
+// The pure middle of the pipeline: given what the inputs hold and what the host has, decide every
+// entry of the output. No I/O happens here, so every decision can be tested without files.
+namespace dockerdiff::plan {
+
+enum class LayoutMode {
+  automatic,  // legacy input -> Docker 25+ layout (containerd then resolves dropped layers by digest)
+  keep,       // the input's own layout
+};
+
+struct PlanInput {
+  std::string name;                                   // as the user named it
+  const std::vector<archive::TarEntry>* entries = nullptr;
+  const image::ImageArchive* images = nullptr;
+};
+
+struct PlannedEntry {
+  enum class Kind {
+    directory,
+    copy,      // data of entry `entry` of input `input`
+    document,  // `data` is the content (generated or rewritten metadata)
+    empty,     // a zero-length regular file: a dropped layer the host already has
+    symlink,   // `data` is the target
+    hardlink,  // `data` is the target path
+  };
+  Kind kind = Kind::copy;
+  std::string path;
+  std::size_t input = 0;
+  std::size_t entry = 0;
+  std::uint64_t size = 0;  // copy: bytes to copy
+  std::string data;
+  std::uint32_t mode = 0644;
+  std::int64_t mtime = 0;
+};
+
+struct LayerDecision {
+  std::string diff_id;
+  std::string chain_id;
+  std::uint64_t size = 0;
+  bool dropped = false;
+  std::string provided_by;                      // the base that has it (dropped layers only)
+  std::vector<std::string> provided_by_images;  // that base's images holding it
+};
+
+struct ImageDecision {
+  std::string input;
+  std::vector<std::string> tags;
+  std::string config_digest;
+  std::vector<LayerDecision> layers;
+};
+
+struct SlimPlan {
+  image::Layout layout = image::Layout::legacy;
+  std::vector<PlannedEntry> entries;
+  std::vector<ImageDecision> images;
+};
+
+// Plans one output archive holding all `inputs` (several inputs make a bundle, each blob once).
+// A layer is dropped iff its chain ID is in `base`. Throws Error when the output cannot be made
+// (a kept layer whose data is not in the input, layouts that cannot share one archive).
+SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode);
+
+// The layout an input gets in the output.
+image::Layout output_layout(image::Layout input, LayoutMode mode);
+
+// The name of the record a slim archive carries at its root.
+inline constexpr const char* kSlimRecordPath = "dockerdiff.json";
+
+}  // namespace dockerdiff::plan

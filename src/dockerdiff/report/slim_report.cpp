@@ -1,0 +1,154 @@
+#include "dockerdiff/report/slim_report.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "dockerdiff/report/format.hpp"
+
+namespace dockerdiff::report {
+
+using nlohmann::json;
+
+namespace {
+
+struct ImageTotals {
+  std::size_t kept = 0;
+  std::size_t dropped = 0;
+  std::uint64_t before = 0;
+  std::uint64_t after = 0;
+};
+
+ImageTotals totals(const plan::ImageDecision& image) {
+  ImageTotals out;
+  for (const auto& layer : image.layers) {
+    out.before += layer.size;
+    if (layer.dropped) {
+      ++out.dropped;
+    } else {
+      ++out.kept;
+      out.after += layer.size;
+    }
+  }
+  return out;
+}
+
+double ratio(std::uint64_t saved, std::uint64_t whole) {
+  return whole == 0 ? 0.0 : static_cast<double>(saved) / static_cast<double>(whole);
+}
+
+std::int64_t saved_bytes(std::uint64_t before, std::uint64_t after) {
+  return static_cast<std::int64_t>(before) - static_cast<std::int64_t>(after);
+}
+
+double saved_ratio(std::uint64_t before, std::uint64_t after) {
+  return before == 0 ? 0.0 : static_cast<double>(saved_bytes(before, after)) / static_cast<double>(before);
+}
+
+std::string image_name(const plan::ImageDecision& image) {
+  return image.tags.empty() ? short_digest(image.config_digest) : image.tags.front();
+}
+
+}  // namespace
+
+std::uint64_t SlimReport::input_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& output : outputs) total += output.input_bytes;
+  return total;
+}
+
+std::uint64_t SlimReport::output_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& output : outputs) total += output.output_bytes;
+  return total;
+}
+
+json to_json(const SlimReport& report) {
+  auto outputs = json::array();
+  for (const auto& output : report.outputs) {
+    outputs.push_back({{"path", output.path},
+                       {"inputs", output.inputs},
+                       {"layout", output.layout},
+                       {"input_bytes", output.input_bytes},
+                       {"output_bytes", output.output_bytes}});
+  }
+  auto images = json::array();
+  for (const auto& image : report.images) {
+    auto layers = json::array();
+    for (const auto& layer : image.layers) {
+      layers.push_back({{"diff_id", layer.diff_id},
+                        {"chain_id", layer.chain_id},
+                        {"size", layer.size},
+                        {"dropped", layer.dropped},
+                        {"provided_by", layer.dropped ? json(layer.provided_by) : json(nullptr)}});
+    }
+    const auto sums = totals(image);
+    images.push_back({{"input", image.input},
+                      {"tags", image.tags},
+                      {"config_digest", image.config_digest},
+                      {"bytes_before", sums.before},
+                      {"bytes_after", sums.after},
+                      {"layers", layers}});
+  }
+  const auto in = report.input_bytes();
+  const auto out = report.output_bytes();
+  return {{"schema", "dockerdiff.report/v1"},
+          {"input_bytes", in},
+          {"output_bytes", out},
+          {"saved_bytes", saved_bytes(in, out)},
+          {"saved_ratio", std::round(saved_ratio(in, out) * 10000.0) / 10000.0},
+          {"outputs", outputs},
+          {"images", images}};
+}
+
+std::string to_text(const SlimReport& report) {
+  std::ostringstream text;
+  for (const auto& output : report.outputs) {
+    text << "dockerdiff: wrote " << output.path << " (" << output.layout << " layout)\n";
+  }
+  for (const auto& image : report.images) {
+    const auto sums = totals(image);
+    text << "  " << image_name(image) << ": " << sums.kept << " layers kept, " << sums.dropped << " dropped, "
+         << human_bytes(sums.before) << " -> " << human_bytes(sums.after) << " (saved "
+         << percent(ratio(sums.before - sums.after, sums.before)) << ")\n";
+  }
+  const auto in = report.input_bytes();
+  const auto out = report.output_bytes();
+  text << "  archive: " << human_bytes(in) << " -> " << human_bytes(out) << " (saved " << percent(saved_ratio(in, out))
+       << ")\n";
+  return text.str();
+}
+
+std::string to_markdown(const SlimReport& report) {
+  std::ostringstream md;
+  const auto in = report.input_bytes();
+  const auto out = report.output_bytes();
+  md << "### dockerdiff: slim image archives\n\n";
+  md << "**" << human_bytes(in) << " → " << human_bytes(out) << "**, saved " << percent(saved_ratio(in, out)) << "\n\n";
+  md << "| Artifact | Layout | Before | After | Saved |\n|---|---|---:|---:|---:|\n";
+  for (const auto& output : report.outputs) {
+    md << "| `" << output.path << "` | " << output.layout << " | " << human_bytes(output.input_bytes) << " | "
+       << human_bytes(output.output_bytes) << " | " << percent(saved_ratio(output.input_bytes, output.output_bytes))
+       << " |\n";
+  }
+  md << "\n| Image | Layers kept | Layers dropped | Layer bytes before | After | Saved |\n"
+     << "|---|---:|---:|---:|---:|---:|\n";
+  for (const auto& image : report.images) {
+    const auto sums = totals(image);
+    md << "| `" << image_name(image) << "` | " << sums.kept << " | " << sums.dropped << " | " << human_bytes(sums.before)
+       << " | " << human_bytes(sums.after) << " | " << percent(ratio(sums.before - sums.after, sums.before)) << " |\n";
+  }
+  md << "\n<details><summary>Layers the host must already have</summary>\n\n"
+     << "| Image | Chain ID | Size | Provided by |\n|---|---|---:|---|\n";
+  for (const auto& image : report.images) {
+    for (const auto& layer : image.layers) {
+      if (!layer.dropped) continue;
+      md << "| `" << image_name(image) << "` | `" << short_digest(layer.chain_id) << "` | " << human_bytes(layer.size)
+         << " | `" << layer.provided_by << "` |\n";
+    }
+  }
+  md << "\n</details>\n";
+  return md.str();
+}
+
+}  // namespace dockerdiff::report

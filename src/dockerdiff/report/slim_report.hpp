@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "dockerdiff/plan/slim_plan.hpp"
+
+namespace dockerdiff::report {
+
+// One written archive.
+struct OutputReport {
+  std::string path;                 // "-" for stdout
+  std::vector<std::string> inputs;  // the targets it holds
+  std::string layout;
+  std::uint64_t input_bytes = 0;
+  std::uint64_t output_bytes = 0;
+};
+
+struct SlimReport {
+  std::vector<OutputReport> outputs;
+  std::vector<plan::ImageDecision> images;
+
+  std::uint64_t input_bytes() const;
+  std::uint64_t output_bytes() const;
+};
+
+// Schema dockerdiff.report/v1.
+nlohmann::json to_json(const SlimReport& report);
+// The per-image summary printed on stderr.
+std::string to_text(const SlimReport& report);
+// For a GitHub step summary or a GitLab merge-request note.
+std::string to_markdown(const SlimReport& report);
+
+}  // namespace dockerdiff::report
