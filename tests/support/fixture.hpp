@@ -80,4 +80,17 @@ std::vector<std::string> check_layers_read_back(const std::string& archive_bytes
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
 
+// The images an archive describes, read independently of the production reader: from manifest.json
+// when present, otherwise by walking index.json (nested indexes too). Paths are normalized; throws
+// std::runtime_error when a document is missing or malformed.
+struct ArchiveImage {
+  std::vector<std::string> tags;
+  std::string config_path;
+  std::string manifest_digest;             // OCI only
+  std::vector<std::string> diff_ids;       // from the config
+  std::vector<std::string> layer_paths;    // where each layer's data is named
+  std::vector<std::string> layer_digests;  // OCI: the descriptors' digests; empty strings from manifest.json
+};
+std::vector<ArchiveImage> list_archive_images(const ArchiveContents& contents);
+
 }  // namespace dockerdiff::testing

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dockerdiff/image/digest.hpp"
+#include "dockerdiff/digest.hpp"
 
 namespace dockerdiff::image {
 namespace {

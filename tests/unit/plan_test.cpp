@@ -7,7 +7,7 @@
 #include <set>
 
 #include "dockerdiff/error.hpp"
-#include "dockerdiff/image/digest.hpp"
+#include "dockerdiff/digest.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
@@ -17,7 +17,7 @@ namespace {
 
 using archive::EntryType;
 using archive::TarEntry;
-using image::sha256_digest;
+using dockerdiff::sha256_digest;
 using nlohmann::json;
 using Kind = PlannedEntry::Kind;
 
@@ -60,9 +60,9 @@ std::vector<TarEntry> legacy_catalog(const std::vector<CatalogImage>& images) {
     json paths = json::array();
     std::vector<std::string> ids;
     for (const auto& name : image.layers) ids.push_back(diff(name));
-    const auto chains = image::chain_ids(ids);
+    const auto chains = dockerdiff::chain_ids(ids);
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      const auto path = std::string(image::digest_hex(sha256_digest(chains[i]))) + "/layer.tar";
+      const auto path = std::string(dockerdiff::digest_hex(sha256_digest(chains[i]))) + "/layer.tar";
       paths.push_back(path);
       if (!written.insert(path).second) continue;
       if (const auto it = first_path.find(ids[i]); it != first_path.end()) {
@@ -73,7 +73,7 @@ std::vector<TarEntry> legacy_catalog(const std::vector<CatalogImage>& images) {
       }
     }
     const auto config = config_for(image.layers);
-    const auto config_path = std::string(image::digest_hex(sha256_digest(config))) + ".json";
+    const auto config_path = std::string(dockerdiff::digest_hex(sha256_digest(config))) + ".json";
     entries.push_back(file(config_path, 0, config));
     manifest.push_back({{"Config", config_path}, {"RepoTags", image.tags}, {"Layers", paths}});
   }
@@ -86,7 +86,7 @@ std::vector<TarEntry> oci_catalog(const std::vector<CatalogImage>& images, bool 
   std::vector<TarEntry> entries;
   std::set<std::string> written;
   const auto blob = [&](const std::string& digest, std::uint64_t size, std::optional<std::string> content) {
-    const auto path = "blobs/sha256/" + std::string(image::digest_hex(digest));
+    const auto path = "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest));
     if (written.insert(path).second) entries.push_back(file(path, size, std::move(content)));
     return path;
   };
@@ -164,7 +164,7 @@ Planned make_plan(std::vector<std::vector<TarEntry>> catalogs, const image::Base
 std::string legacy_path(const std::vector<std::string>& layers, std::size_t position) {
   std::vector<std::string> ids;
   for (const auto& name : layers) ids.push_back(diff(name));
-  return std::string(image::digest_hex(sha256_digest(image::chain_ids(ids)[position]))) + "/layer.tar";
+  return std::string(dockerdiff::digest_hex(sha256_digest(dockerdiff::chain_ids(ids)[position]))) + "/layer.tar";
 }
 
 TEST(PlanTest, DropsExactlyTheLayersWhoseChainIdIsInTheBase) {
@@ -237,7 +237,7 @@ TEST(PlanTest, KeepLayoutKeepsEveryNameAndAddsTheRecord) {
 TEST(PlanTest, AutoWritesALegacyInputInTheDocker25Layout) {
   const auto planned = make_plan({legacy_catalog({{{"app:1"}, {"os", "app"}}})}, base_of({{"os"}}));
   EXPECT_EQ(planned.plan.layout, image::Layout::docker25);
-  const auto blob = [](const std::string& digest) { return "blobs/sha256/" + std::string(image::digest_hex(digest)); };
+  const auto blob = [](const std::string& digest) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest)); };
   EXPECT_EQ(planned.at(blob(diff("os"))).kind, Kind::empty);
   EXPECT_EQ(planned.at(blob(diff("app"))).kind, Kind::copy);
   EXPECT_EQ(planned.at("oci-layout").data, R"({"imageLayoutVersion":"1.0.0"})");
@@ -250,7 +250,7 @@ TEST(PlanTest, AutoWritesALegacyInputInTheDocker25Layout) {
   const auto index = json::parse(planned.at("index.json").data);
   ASSERT_EQ(index["manifests"].size(), 1U);
   const auto& descriptor = index["manifests"][0];
-  EXPECT_EQ(descriptor["annotations"]["io.containerd.image.name"], "app:1");
+  EXPECT_EQ(descriptor["annotations"]["io.containerd.image.name"], "docker.io/library/app:1");
   EXPECT_EQ(descriptor["annotations"]["org.opencontainers.image.ref.name"], "1");
   const auto& oci_manifest = planned.at(blob(descriptor["digest"].get<std::string>()));
   EXPECT_EQ(sha256_digest(oci_manifest.data), descriptor["digest"]);
@@ -267,8 +267,8 @@ TEST(PlanTest, ABlobSharedWithAKeptLayerOfAnotherImageStaysWhole) {
                                  base_of({{"os", "libs"}}));
   EXPECT_EQ(planned.dropped(0), (std::vector<bool>{true, true}));
   EXPECT_EQ(planned.dropped(1), (std::vector<bool>{false, false}));
-  EXPECT_EQ(planned.at("blobs/sha256/" + std::string(image::digest_hex(diff("libs")))).kind, Kind::copy);
-  EXPECT_EQ(planned.at("blobs/sha256/" + std::string(image::digest_hex(diff("os")))).kind, Kind::empty);
+  EXPECT_EQ(planned.at("blobs/sha256/" + std::string(dockerdiff::digest_hex(diff("libs")))).kind, Kind::copy);
+  EXPECT_EQ(planned.at("blobs/sha256/" + std::string(dockerdiff::digest_hex(diff("os")))).kind, Kind::empty);
 }
 
 TEST(PlanTest, OciInputKeepsItsLayoutAndItsDocuments) {
@@ -310,7 +310,7 @@ TEST(PlanTest, ABundleTakesTheWholeCopyOfAPathOneInputEmptied) {
   const auto planned = make_plan({oci_catalog({{{"a:1"}, {"os"}}}, true), oci_catalog({{{"b:1"}, {"tool", "os"}}}, true)},
                                  base_of({{"os"}}));
   EXPECT_EQ(planned.dropped(0), std::vector<bool>{true});
-  EXPECT_EQ(planned.at("blobs/sha256/" + std::string(image::digest_hex(diff("os")))).kind, Kind::copy);
+  EXPECT_EQ(planned.at("blobs/sha256/" + std::string(dockerdiff::digest_hex(diff("os")))).kind, Kind::copy);
 }
 
 TEST(PlanTest, LayoutsThatCannotShareABundleAreRefused) {
@@ -328,6 +328,24 @@ TEST(PlanTest, TheSameInputsGiveTheSamePlan) {
     EXPECT_EQ(first.plan.entries[i].path, second.plan.entries[i].path);
     EXPECT_EQ(first.plan.entries[i].data, second.plan.entries[i].data);
   }
+}
+
+}  // namespace
+}  // namespace dockerdiff::plan
+
+namespace dockerdiff::plan {
+namespace {
+
+TEST(PlanTest, ConvertedIndexNamesImagesByTheirFullReference) {
+  const auto planned = make_plan({legacy_catalog({{{"team/app:2", "registry.example:5000/team/app:3", "localhost/x"}, {"os"}}})},
+                                 base_of({{"other"}}));
+  const auto index = json::parse(planned.at("index.json").data);
+  ASSERT_EQ(index["manifests"].size(), 3U);
+  EXPECT_EQ(index["manifests"][0]["annotations"]["io.containerd.image.name"], "docker.io/team/app:2");
+  EXPECT_EQ(index["manifests"][1]["annotations"]["io.containerd.image.name"], "registry.example:5000/team/app:3");
+  EXPECT_EQ(index["manifests"][1]["annotations"]["org.opencontainers.image.ref.name"], "3");
+  EXPECT_EQ(index["manifests"][2]["annotations"]["io.containerd.image.name"], "localhost/x");
+  EXPECT_EQ(index["manifests"][2]["annotations"]["org.opencontainers.image.ref.name"], "latest");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/error.hpp"
+#include "dockerdiff/digest.hpp"
 
 namespace dockerdiff::archive {
 
@@ -77,7 +78,8 @@ class TarStream {
     archive_entry* entry = nullptr;
     const int status = archive_read_next_header(archive_, &entry);
     if (status == ARCHIVE_EOF) return nullptr;
-    if (status < ARCHIVE_WARN) fail("not a readable tar archive");
+    // ARCHIVE_RETRY (a damaged header) is as fatal as ARCHIVE_FATAL here.
+    if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("not a readable tar archive");
     return entry;
   }
 
@@ -90,7 +92,7 @@ class TarStream {
       la_int64_t offset = 0;
       const int status = archive_read_data_block(archive_, &buffer, &length, &offset);
       if (status == ARCHIVE_EOF) return;
-      if (status < ARCHIVE_WARN) fail("corrupt or truncated data");
+      if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("corrupt or truncated data");
       if (!on_block(std::string_view(static_cast<const char*>(buffer), length))) return;
     }
   }
@@ -206,15 +208,23 @@ class TarArchiveInput final : public ArchiveInput {
     }
   }
 
-  // Sniffs the first bytes and keeps the whole of small JSON documents.
+  // Sniffs the first bytes and keeps the whole of small JSON documents. A compressed archive is
+  // decompressed whole anyway, so there every entry is also hashed: neither gzip as libarchive
+  // reads it nor zstd frames without checksums would otherwise notice corrupt data.
   void read_head(TarStream& stream, TarEntry& entry, std::uint64_t& document_bytes) {
+    const bool hash_all = compression_ != Compression::none;
+    image_hash_.reset();
+    if (hash_all) image_hash_ = std::make_unique<dockerdiff::Sha256>();
     bool keep = false;
     std::string content;
+    std::uint64_t seen = 0;
     stream.read_data([&](std::string_view block) {
+      seen += block.size();
+      if (image_hash_) image_hash_->update(block);
       if (entry.magic.empty()) {
         entry.magic = std::string(block.substr(0, kMagicBytes));
         keep = entry.size <= kMaxDocumentBytes && looks_like_json(entry.magic);
-        if (!keep) return false;
+        if (!keep) return hash_all;
         document_bytes += entry.size;
         if (document_bytes > kMaxDocumentsTotal) {
           throw Error(name_ + ": more than " + std::to_string(kMaxDocumentsTotal >> 20) +
@@ -222,9 +232,13 @@ class TarArchiveInput final : public ArchiveInput {
         }
         content.reserve(static_cast<std::size_t>(entry.size));
       }
-      content.append(block);
+      if (keep) content.append(block);
       return true;
     });
+    if (image_hash_) {
+      if (seen != entry.size) throw Error(name_ + ": " + entry.path + ": unexpected end of data (truncated archive)");
+      entry.digest = image_hash_->digest();
+    }
     if (keep) {
       if (content.size() != entry.size) throw Error(name_ + ": " + entry.path + ": unexpected end of data");
       entry.content = std::move(content);
@@ -235,6 +249,7 @@ class TarArchiveInput final : public ArchiveInput {
   std::vector<std::uint64_t> data_offsets_;
   std::vector<std::size_t> ordinals_;
   std::unique_ptr<TarStream> stream_;
+  std::unique_ptr<dockerdiff::Sha256> image_hash_;
   std::size_t next_ordinal_ = 0;
 };
 
@@ -317,7 +332,8 @@ std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name) {
 }
 
 std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must not block the open; it is then refused as not a regular file.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw Error(name + ": " + errno_text());
   return open_tar_archive(fd, std::move(name));
 }

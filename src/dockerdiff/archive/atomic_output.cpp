@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "dockerdiff/archive/byte_sink.hpp"
 #include "dockerdiff/error.hpp"
 
 namespace dockerdiff::archive {
@@ -39,14 +38,6 @@ void AtomicOutputFile::commit() {
     throw Error(destination_.string() + ": cannot rename into place: " + std::strerror(errno));
   }
   committed_ = true;
-}
-
-void write_file_atomically(const std::filesystem::path& destination, const std::string& content) {
-  AtomicOutputFile file(destination);
-  auto sink = make_fd_sink(file.fd(), destination.string());
-  sink->write(content.data(), content.size());
-  sink->finish();
-  file.commit();
 }
 
 }  // namespace dockerdiff::archive

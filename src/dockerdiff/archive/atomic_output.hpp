@@ -26,7 +26,4 @@ class AtomicOutputFile {
   bool committed_ = false;
 };
 
-// Writes a small text file atomically (reports, summaries).
-void write_file_atomically(const std::filesystem::path& destination, const std::string& content);
-
 }  // namespace dockerdiff::archive

@@ -44,7 +44,11 @@ Compression detect_compression(std::string_view magic) {
   if (magic.starts_with("\x1f\x8b")) return Compression::gzip;
   if (magic.starts_with("\x28\xb5\x2f\xfd")) return Compression::zstd;
   if (magic.starts_with(std::string_view("\xfd" "7zXZ\0", 6))) return Compression::xz;
-  if (magic.starts_with("BZh")) return Compression::bzip2;
+  // "BZh", the block size digit, then the block magic: "BZh" alone can begin a file name in a tar.
+  if (magic.size() >= 8 && magic.starts_with("BZh") && magic[3] >= '1' && magic[3] <= '9' &&
+      magic.substr(4, 4) == "1AY&") {
+    return Compression::bzip2;
+  }
   return Compression::none;
 }
 

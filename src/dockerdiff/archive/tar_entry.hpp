@@ -20,6 +20,8 @@ struct TarEntry {
   // The whole data of small files that look like JSON (manifests, indexes, configs): the only file
   // contents the tool needs to decide anything.
   std::optional<std::string> content;
+  // sha256 of the data, where the catalog pass read all of it (compressed archives).
+  std::optional<std::string> digest;
 };
 
 // A header of an output entry.

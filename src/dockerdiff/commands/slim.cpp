@@ -31,10 +31,10 @@ void validate(const SlimOptions& options) {
   for (const auto& spec : options.targets) stdin_uses += spec == "-";
   for (const auto& spec : options.bases) stdin_uses += spec == "-";
   if (stdin_uses > 1) throw usage_error("slim: stdin ('-') can be read only once");
-  if (options.level != 0) {
+  if (options.level) {
     const int max = options.compression == archive::Compression::gzip ? 9 : 19;
     if (options.compression == archive::Compression::none) throw usage_error("slim: --level needs --compress gzip or zstd");
-    if (options.level < 1 || options.level > max) {
+    if (*options.level < 1 || *options.level > max) {
       throw usage_error("slim: --level for " + std::string(archive::compression_name(options.compression)) +
                         " must be 1.." + std::to_string(max));
     }
@@ -114,9 +114,34 @@ void refuse_overwriting_inputs(const SlimOptions& options, const std::vector<Out
   }
 }
 
+// The --output-dir directory, created when needed and removed again (if still empty) when the
+// command fails, so that a failed run leaves nothing behind.
+class CreatedDirectory {
+ public:
+  explicit CreatedDirectory(const std::string& path) {
+    if (path.empty()) return;
+    std::error_code error;
+    if (fs::exists(path, error)) return;
+    fs::create_directories(path, error);
+    if (error) throw Error(path + ": cannot create: " + error.message());
+    created_ = path;
+  }
+  ~CreatedDirectory() {
+    if (created_.empty()) return;
+    std::error_code ignored;
+    fs::remove(created_, ignored);  // only removes an empty directory
+  }
+  CreatedDirectory(const CreatedDirectory&) = delete;
+  CreatedDirectory& operator=(const CreatedDirectory&) = delete;
+  void keep() { created_.clear(); }
+
+ private:
+  std::string created_;
+};
+
 std::unique_ptr<archive::ByteSink> make_sink(int fd, const std::string& name, const SlimOptions& options) {
   if (options.compression == archive::Compression::none) return archive::make_fd_sink(fd, name);
-  return archive::make_compressing_sink(fd, name, options.compression, options.level);
+  return archive::make_compressing_sink(fd, name, options.compression, options.level.value_or(0));
 }
 
 }  // namespace
@@ -125,49 +150,59 @@ int run_slim(const SlimOptions& options) {
   validate(options);
   const auto jobs = output_jobs(options);
   refuse_overwriting_inputs(options, jobs);
-  if (!options.output_dir.empty()) {
-    std::error_code error;
-    fs::create_directories(options.output_dir, error);
-    if (error) throw Error(options.output_dir + ": cannot create: " + error.message());
-  }
 
+  // Read: every base and target, before anything is written.
   image::BaseSet bases;
   for (const auto& spec : options.bases) add_base(bases, spec);
-
   std::vector<OpenedArchive> targets;
   for (const auto& spec : options.targets) targets.push_back(open_archive(spec));
 
+  // Plan: every output, so that no archive is written when any of them cannot be made.
+  std::vector<plan::SlimPlan> plans;
   report::SlimReport report;
   for (const auto& job : jobs) {
     std::vector<plan::PlanInput> plan_inputs;
-    std::vector<archive::ArchiveInput*> sources;
     report::OutputReport output{job.path, {}, {}, 0, 0};
     for (const auto index : job.targets) {
-      auto& target = targets[index];
-      plan_inputs.push_back({options.targets[index], &target.input->entries(), &target.images});
-      sources.push_back(target.input.get());
+      plan_inputs.push_back({options.targets[index], &targets[index].input->entries(), &targets[index].images});
       output.inputs.push_back(options.targets[index]);
-      output.input_bytes += target.input->stored_bytes();
+      output.input_bytes += targets[index].input->stored_bytes();
     }
-    const auto plan = plan::plan_slim(plan_inputs, bases, options.layout);
-    output.layout = std::string(image::layout_name(plan.layout));
-    if (job.path == "-") {
-      auto sink = make_sink(1, "stdout", options);
-      write_plan(plan, sources, *sink);
-      output.output_bytes = sink->bytes_written();
-    } else {
-      archive::AtomicOutputFile file(job.path);
-      auto sink = make_sink(file.fd(), job.path, options);
-      write_plan(plan, sources, *sink);
-      output.output_bytes = sink->bytes_written();
-      file.commit();
-    }
-    report.images.insert(report.images.end(), plan.images.begin(), plan.images.end());
+    plans.push_back(plan::plan_slim(plan_inputs, bases, options.layout));
+    output.layout = std::string(image::layout_name(plans.back().layout));
+    report.images.insert(report.images.end(), plans.back().images.begin(), plans.back().images.end());
     report.outputs.push_back(std::move(output));
   }
 
-  if (!options.report_path.empty()) archive::write_file_atomically(options.report_path, report::to_json(report).dump(2) + "\n");
-  if (!options.summary_path.empty()) archive::write_file_atomically(options.summary_path, report::to_markdown(report));
+  // Write: into temporary files, all renamed into place together once everything succeeded.
+  CreatedDirectory output_dir(options.output_dir);
+  std::vector<std::unique_ptr<archive::AtomicOutputFile>> pending;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    std::vector<archive::ArchiveInput*> sources;
+    for (const auto index : jobs[j].targets) sources.push_back(targets[index].input.get());
+    if (jobs[j].path == "-") {
+      auto sink = make_sink(1, "stdout", options);
+      write_plan(plans[j], sources, *sink);
+      report.outputs[j].output_bytes = sink->bytes_written();
+      continue;
+    }
+    pending.push_back(std::make_unique<archive::AtomicOutputFile>(jobs[j].path));
+    auto sink = make_sink(pending.back()->fd(), jobs[j].path, options);
+    write_plan(plans[j], sources, *sink);
+    report.outputs[j].output_bytes = sink->bytes_written();
+  }
+  const auto add_document = [&](const std::string& path, const std::string& content) {
+    if (path.empty()) return;
+    pending.push_back(std::make_unique<archive::AtomicOutputFile>(path));
+    auto sink = archive::make_fd_sink(pending.back()->fd(), path);
+    sink->write(content.data(), content.size());
+    sink->finish();
+  };
+  add_document(options.report_path, report::to_json(report).dump(2) + "\n");
+  add_document(options.summary_path, report::to_markdown(report));
+  for (auto& file : pending) file->commit();
+  output_dir.keep();
+
   if (!options.quiet) std::cerr << report::to_text(report);
   return 0;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@ struct SlimOptions {
   bool bundle = false;     // --bundle -o: every target in one archive
   plan::LayoutMode layout = plan::LayoutMode::automatic;
   archive::Compression compression = archive::Compression::none;
-  int level = 0;
+  std::optional<int> level;  // compression level; the compressor's default when unset
   std::string report_path;
   std::string summary_path;
   bool quiet = false;

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/error.hpp"
-#include "dockerdiff/image/digest.hpp"
+#include "dockerdiff/digest.hpp"
 
 namespace dockerdiff::image {
 
@@ -33,12 +33,19 @@ void BaseSet::add_archive(const std::string& base, const ImageArchive& archive) 
 
 namespace {
 
+// A short, single-line description of a value for messages.
+std::string describe(const json& value) {
+  if (value.is_structured()) return std::string("a JSON ") + value.type_name();
+  auto text = value.dump();
+  return text.size() > 80 ? text.substr(0, 77) + "..." : text;
+}
+
 std::vector<std::string> digests(const json& list, const std::string& base, const char* what) {
   if (!list.is_array()) throw Error(base + ": " + what + " is not a list");
   std::vector<std::string> out;
   for (const auto& item : list) {
     if (!item.is_string() || !is_sha256_digest(item.get<std::string>())) {
-      throw Error(base + ": " + what + " holds " + item.dump() + ", not a sha256 digest");
+      throw Error(base + ": " + what + " holds " + describe(item) + ", not a sha256 digest");
     }
     out.push_back(item.get<std::string>());
   }
@@ -67,12 +74,13 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
       add_image(base, {}, digests(item, base, "a diff_id list"));
     } else if (item.is_object() && item.contains("diff_ids")) {
       add_image(base, first_tag(item), digests(item.at("diff_ids"), base, "\"diff_ids\""));
-    } else if (item.is_object() && item.contains("RootFS") && item.at("RootFS").is_object() &&
-               item.at("RootFS").contains("Layers")) {  // docker / podman image inspect
-      add_image(base, first_tag(item), digests(item.at("RootFS").at("Layers"), base, "\"RootFS.Layers\""));
+    } else if (item.is_object() && item.contains("RootFS") && item.at("RootFS").is_object()) {
+      // docker / podman image inspect; an image without layers has no (or a null) "Layers"
+      const auto& rootfs = item.at("RootFS");
+      const auto layers = rootfs.contains("Layers") && !rootfs.at("Layers").is_null() ? rootfs.at("Layers") : json::array();
+      add_image(base, first_tag(item), digests(layers, base, "\"RootFS.Layers\""));
     } else {
-      throw Error(base + ": not an inventory: expected chain IDs, diff_id lists or images, found " +
-                  item.dump().substr(0, 60));
+      throw Error(base + ": not an inventory: expected chain IDs, diff_id lists or images, found " + describe(item));
     }
   };
   if (document.is_array()) {

@@ -45,7 +45,7 @@ std::size_t EntryIndex::resolve(const std::string& path, const std::string& refe
         throw Error(archive_name_ + ": " + referrer + " names '" + path + "', which is not a regular file");
     }
   }
-  throw Error(archive_name_ + ": symlink loop at '" + path + "' (more than " + std::to_string(kMaxLinkHops) + " links)");
+  throw Error(archive_name_ + ": link loop at '" + path + "' (more than " + std::to_string(kMaxLinkHops) + " symlinks or hard links)");
 }
 
 const std::string& EntryIndex::document(const std::string& path, const std::string& referrer) const {

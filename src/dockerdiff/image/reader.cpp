@@ -3,9 +3,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/error.hpp"
-#include "dockerdiff/image/digest.hpp"
+#include "dockerdiff/digest.hpp"
 #include "dockerdiff/image/media_types.hpp"
 
 namespace dockerdiff::image {
@@ -24,8 +25,13 @@ std::string_view layout_name(Layout layout) {
 std::string Image::display_name() const { return tags.empty() ? config_digest : tags.front(); }
 
 json parse_json(const std::string& text, const std::string& where) {
+  // Far beyond any real document; deeper nesting only serves to exhaust the stack.
+  constexpr int kMaxDepth = 64;
   try {
-    return json::parse(text);
+    return json::parse(text, [&](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxDepth) throw Error(where + ": invalid JSON: nested more than " + std::to_string(kMaxDepth) + " deep");
+      return true;
+    });
   } catch (const json::exception& error) {
     throw Error(where + ": invalid JSON: " + error.what());
   }
@@ -55,6 +61,7 @@ class Reader {
       merge(archive.images, std::move(oci_images));
     }
     if (archive.images.empty()) throw Error(name_ + ": the archive holds no image");
+    check_digests(archive);
     return archive;
   }
 
@@ -144,6 +151,22 @@ class Reader {
       attach_diff_ids(image, diff_ids(parse_json(config_text, where(image.config_path)), image.config_path),
                       "manifest.json");
       images.push_back(std::move(image));
+    }
+  }
+
+  // Where the catalog pass hashed a layer's data (compressed archives), it must be what the
+  // manifest says: the blob digest, or for an uncompressed legacy layer its diff_id.
+  void check_digests(const ImageArchive& archive) const {
+    for (const auto& image : archive.images) {
+      for (const auto& layer : image.layers) {
+        const auto& entry = index_.entries()[layer.entry];
+        if (!entry.digest || entry.size == 0) continue;
+        std::string expected = layer.blob_digest;
+        if (expected.empty() && archive::detect_compression(entry.magic) == archive::Compression::none) expected = layer.diff_id;
+        if (!expected.empty() && *entry.digest != expected) {
+          throw Error(where(entry.path) + ": content does not match its digest " + expected + " (corrupt archive)");
+        }
+      }
     }
   }
 

@@ -9,7 +9,7 @@
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/error.hpp"
-#include "dockerdiff/image/digest.hpp"
+#include "dockerdiff/digest.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/media_types.hpp"
 #include "dockerdiff/image/reader.hpp"
@@ -47,7 +47,7 @@ PlannedEntry directory_entry(std::string path) {
   return entry;
 }
 
-std::string blob_path(std::string_view digest) { return "blobs/sha256/" + std::string(image::digest_hex(digest)); }
+std::string blob_path(std::string_view digest) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest)); }
 
 // Everything the plan needs to know about one input once decisions are made.
 class InputPlanner {
@@ -244,13 +244,14 @@ class InputPlanner {
           {"config", {{"mediaType", image::media_type::kOciConfig}, {"digest", image.config_digest}, {"size", config_text.size()}}},
           {"layers", layers},
       });
-      const auto manifest_digest = image::sha256_digest(manifest);
+      const auto manifest_digest = dockerdiff::sha256_digest(manifest);
       if (written.insert(manifest_digest).second) documents.push_back(document_entry(blob_path(manifest_digest), manifest));
       const json descriptor{{"mediaType", image::media_type::kOciManifest}, {"digest", manifest_digest}, {"size", manifest.size()}};
       if (image.tags.empty()) index["manifests"].push_back(descriptor);
       for (const auto& tag : image.tags) {
         auto tagged = descriptor;
-        tagged["annotations"] = {{"io.containerd.image.name", tag}, {"org.opencontainers.image.ref.name", reference_tag(tag)}};
+        tagged["annotations"] = {{"io.containerd.image.name", qualified_reference(tag)},
+                                 {"org.opencontainers.image.ref.name", reference_tag(tag)}};
         index["manifests"].push_back(tagged);
       }
       docker_manifest.push_back({{"Config", blob_path(image.config_digest)}, {"RepoTags", image.tags}, {"Layers", layer_paths}});
@@ -264,6 +265,17 @@ class InputPlanner {
       out.push_back(document_entry("repositories", *entries()[*repositories].content));
     }
     return out;
+  }
+
+  // "app:1" -> "docker.io/library/app:1": containerd names images by the full reference, as docker
+  // does when it writes this layout (Docker's normalization: a first component with '.' or ':', or
+  // "localhost", is a registry).
+  static std::string qualified_reference(const std::string& reference) {
+    const auto slash = reference.find('/');
+    if (slash == std::string::npos) return "docker.io/library/" + reference;
+    const auto first = reference.substr(0, slash);
+    if (first.find_first_of(".:") != std::string::npos || first == "localhost") return reference;
+    return "docker.io/" + reference;
   }
 
   // "registry/app:1.0" -> "1.0" (what Docker 25 puts in org.opencontainers.image.ref.name).

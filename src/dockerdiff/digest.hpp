@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dockerdiff::image {
+namespace dockerdiff {
 
 // Streaming SHA-256 on OpenSSL's EVP interface.
 class Sha256 {
@@ -38,4 +38,4 @@ std::string_view digest_hex(std::string_view digest);
 // ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)) (OCI image spec).
 std::vector<std::string> chain_ids(const std::vector<std::string>& diff_ids);
 
-}  // namespace dockerdiff::image
+}  // namespace dockerdiff

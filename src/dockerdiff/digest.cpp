@@ -1,11 +1,11 @@
-#include "dockerdiff/image/digest.hpp"
+#include "dockerdiff/digest.hpp"
 
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace dockerdiff::image {
+namespace dockerdiff {
 
 struct Sha256::State {
   EVP_MD_CTX* context = nullptr;
@@ -68,4 +68,4 @@ std::vector<std::string> chain_ids(const std::vector<std::string>& diff_ids) {
   return chains;
 }
 
-}  // namespace dockerdiff::image
+}  // namespace dockerdiff
