@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 
+#include "dockerdiff/commands/host.hpp"
 #include "dockerdiff/commands/inspect.hpp"
 #include "dockerdiff/commands/slim.hpp"
 #include "dockerdiff/error.hpp"
@@ -55,6 +56,21 @@ int main(int argc, char** argv) {
       ->required();
   inspect_command->add_flag("--json", inspect.json, "Print JSON");
 
+  commands::InventoryOptions inventory;
+  std::string inventory_engine = "docker";
+  auto* inventory_command =
+      app.add_subcommand("inventory", "Print the chain IDs the host's engine holds, as JSON that slim -b and check accept");
+  inventory_command->add_option("--engine", inventory_engine, "docker or podman")->check(CLI::IsMember({"docker", "podman"}));
+  inventory_command->add_option("-o,--output", inventory.output, "Write here instead of stdout");
+
+  commands::CheckOptions check;
+  std::string check_engine = "docker";
+  auto* check_command = app.add_subcommand("check", "Say whether this host can load a slim archive (exit 0) or not (exit 1)");
+  check_command->add_option("SLIM", check.archive, "The slim archive")->required();
+  auto* engine_option =
+      check_command->add_option("--engine", check_engine, "Ask docker or podman")->check(CLI::IsMember({"docker", "podman"}));
+  check_command->add_option("--inventory", check.inventory, "Use an inventory file instead of an engine")->excludes(engine_option);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -73,6 +89,14 @@ int main(int argc, char** argv) {
       slim.layout = layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
       slim.compression = *archive::parse_compression(compression);
       return commands::run_slim(slim);
+    }
+    if (app.got_subcommand("inventory")) {
+      inventory.engine = inventory_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
+      return commands::run_inventory(inventory);
+    }
+    if (app.got_subcommand("check")) {
+      check.engine = check_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
+      return commands::run_check(check);
     }
     return commands::run_inspect(inspect);
   } catch (const Error& error) {

@@ -102,11 +102,13 @@ void add_base(image::BaseSet& bases, const std::string& spec) {
   }
   std::error_code error;
   if (spec != "-" && fs::is_regular_file(spec, error) && looks_like_json_file(spec)) {
-    bases.add_inventory(spec, read_inventory(spec));
+    add_inventory_file(bases, spec);
     return;
   }
   bases.add_archive(spec, open_archive(spec).images);
 }
+
+void add_inventory_file(image::BaseSet& bases, const std::string& path) { bases.add_inventory(path, read_inventory(path)); }
 
 std::optional<fs::path> local_path(const std::string& spec) {
   if (spec == "-" || engine::parse_engine_ref(spec)) return std::nullopt;

@@ -25,6 +25,9 @@ OpenedArchive open_archive(const std::string& spec);
 // with `image inspect`, nothing saved) or an inventory JSON file.
 void add_base(image::BaseSet& bases, const std::string& spec);
 
+// Adds an inventory JSON file (see BaseSet::add_inventory).
+void add_inventory_file(image::BaseSet& bases, const std::string& path);
+
 // The local file or directory a spec names, if it names one (for output-equals-input checks).
 std::optional<std::filesystem::path> local_path(const std::string& spec);
 

@@ -1,6 +1,8 @@
 #include "dockerdiff/engine/engine.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "dockerdiff/engine/subprocess.hpp"
 #include "dockerdiff/error.hpp"
@@ -53,6 +55,29 @@ nlohmann::json inspect_image(const EngineRef& ref) {
   } catch (const nlohmann::json::exception& error) {
     throw Error(ref.spec + ": image inspect printed invalid JSON: " + error.what());
   }
+}
+
+nlohmann::json inspect_all_images(EngineKind kind) {
+  const EngineRef engine{kind, {}, std::string(engine_program(kind))};
+  const auto listed = run_engine(engine, {"images", "--quiet", "--no-trunc"}, "images");
+  std::vector<std::string> args{"image", "inspect"};
+  std::istringstream lines(listed.out);
+  for (std::string id; std::getline(lines, id);) {
+    if (!id.empty() && std::find(args.begin(), args.end(), id) == args.end()) args.push_back(id);
+  }
+  if (args.size() == 2) return nlohmann::json::array();
+  const auto result = run_engine(engine, args, "image inspect");
+  try {
+    return nlohmann::json::parse(result.out);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(engine.spec + ": image inspect printed invalid JSON: " + error.what());
+  }
+}
+
+bool uses_containerd_image_store() {
+  const EngineRef engine{EngineKind::docker, {}, "docker"};
+  const auto result = run_engine(engine, {"info", "--format", "{{json .DriverStatus}}"}, "info");
+  return result.out.find("io.containerd.snapshotter") != std::string::npos;
 }
 
 }  // namespace dockerdiff::engine

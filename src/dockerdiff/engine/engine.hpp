@@ -28,4 +28,11 @@ void save_image(const EngineRef& ref, const std::filesystem::path& destination);
 // `docker image inspect REF`: a list with one object per image (RootFS.Layers, RepoTags, Id).
 nlohmann::json inspect_image(const EngineRef& ref);
 
+// Every image the engine holds, as `image inspect` prints them (an empty list for none).
+nlohmann::json inspect_all_images(EngineKind kind);
+
+// True when docker keeps images in containerd (the containerd image store), where an image loaded
+// without the content of its dropped layers cannot be saved or pushed again.
+bool uses_containerd_image_store();
+
 }  // namespace dockerdiff::engine

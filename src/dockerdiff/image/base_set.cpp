@@ -1,6 +1,8 @@
 #include "dockerdiff/image/base_set.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/error.hpp"
@@ -98,6 +100,28 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
     return;
   }
   throw Error(base + ": not an inventory: expected a list, or an object with \"chain_ids\" or \"images\"");
+}
+
+json make_inventory(const std::string& engine, const json& inspected) {
+  if (!inspected.is_array()) throw Error(engine + ": image inspect did not print a list");
+  std::set<std::string> all_chains;
+  std::map<std::string, json> images;  // by ID, for a stable order
+  for (const auto& item : inspected) {
+    if (!item.is_object() || !item.contains("Id") || !item.at("Id").is_string()) {
+      throw Error(engine + ": image inspect printed an image without \"Id\"");
+    }
+    std::vector<std::string> diff_ids;
+    if (item.contains("RootFS") && item.at("RootFS").is_object() && item.at("RootFS").contains("Layers") &&
+        !item.at("RootFS").at("Layers").is_null()) {
+      diff_ids = digests(item.at("RootFS").at("Layers"), engine, "\"RootFS.Layers\"");
+    }
+    for (const auto& chain : chain_ids(diff_ids)) all_chains.insert(chain);
+    auto tags = item.contains("RepoTags") && item.at("RepoTags").is_array() ? item.at("RepoTags") : json::array();
+    images[item.at("Id").get<std::string>()] = {{"id", item.at("Id")}, {"tags", tags}, {"diff_ids", diff_ids}};
+  }
+  auto list = json::array();
+  for (auto& [id, image] : images) list.push_back(std::move(image));
+  return {{"schema", "dockerdiff.inventory/v1"}, {"engine", engine}, {"chain_ids", all_chains}, {"images", list}};
 }
 
 const BaseSet::Provider* BaseSet::find(const std::string& chain_id) const {

@@ -35,4 +35,8 @@ class BaseSet {
   std::map<std::string, Provider> providers_;
 };
 
+// The inventory document (schema dockerdiff.inventory/v1) for what an engine's `image inspect`
+// printed: every chain ID, and per image its ID, tags and diff_ids; sorted, so it is deterministic.
+nlohmann::json make_inventory(const std::string& engine, const nlohmann::json& inspected);
+
 }  // namespace dockerdiff::image

@@ -1,0 +1,84 @@
+// check and inventory without an engine: the pure parts.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "dockerdiff/digest.hpp"
+#include "dockerdiff/error.hpp"
+#include "dockerdiff/image/base_set.hpp"
+#include "dockerdiff/plan/host_check.hpp"
+
+namespace dockerdiff::plan {
+namespace {
+
+using nlohmann::json;
+
+std::string diff(const std::string& name) { return sha256_digest("layer " + name); }
+
+json record_requiring(const std::vector<std::string>& layers, std::size_t dropped) {
+  std::vector<std::string> ids;
+  for (const auto& name : layers) ids.push_back(diff(name));
+  const auto chains = chain_ids(ids);
+  auto required = json::array();
+  for (std::size_t i = 0; i < dropped; ++i) {
+    required.push_back({{"chain_id", chains[i]}, {"diff_id", ids[i]}, {"provided_by", "base.tar"}, {"base_images", {"base:1"}}});
+  }
+  return {{"schema", "dockerdiff.slim/v1"},
+          {"images", {{{"tags", {"app:1"}}, {"config_digest", sha256_digest("config")}, {"layers", layers.size()}, {"required", required}}}}};
+}
+
+TEST(HostCheckTest, AHostWithTheBaseHasEverything) {
+  const auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  image::BaseSet host;
+  host.add_image("docker", "base:1", {diff("os"), diff("libs")});
+  const auto checks = check_host(images, host);
+  ASSERT_EQ(checks.size(), 1U);
+  EXPECT_TRUE(checks[0].missing.empty());
+}
+
+TEST(HostCheckTest, AHostWithOnlyPartOfTheBaseMissesTheRest) {
+  const auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  image::BaseSet host;
+  host.add_image("docker", "os:1", {diff("os")});
+  const auto checks = check_host(images, host);
+  ASSERT_EQ(checks[0].missing.size(), 1U);
+  EXPECT_EQ(checks[0].missing[0]->diff_id, diff("libs"));
+  EXPECT_EQ(checks[0].missing[0]->provided_by, "base.tar");
+  EXPECT_EQ(checks[0].missing[0]->base_images, std::vector<std::string>{"base:1"});
+}
+
+TEST(HostCheckTest, TheSameDiffIdOnAnotherBaseDoesNotCount) {
+  const auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  image::BaseSet host;
+  host.add_image("docker", "other:1", {diff("other"), diff("libs")});
+  host.add_image("docker", "os:1", {diff("os")});
+  EXPECT_EQ(check_host(images, host)[0].missing.size(), 1U);
+}
+
+TEST(HostCheckTest, ABrokenRecordIsAnError) {
+  EXPECT_THROW(requirements_from_record(json::object(), "slim.tar"), Error);
+  auto record = record_requiring({"os"}, 1);
+  record["images"][0]["required"][0]["chain_id"] = "nope";
+  EXPECT_THROW(requirements_from_record(record, "slim.tar"), Error);
+}
+
+TEST(InventoryTest, MakeInventoryRoundTripsIntoABaseSet) {
+  const json inspected = json::array({
+      {{"Id", "sha256:" + std::string(64, 'b')}, {"RepoTags", {"app:1"}}, {"RootFS", {{"Type", "layers"}, {"Layers", {diff("os"), diff("app")}}}}},
+      {{"Id", "sha256:" + std::string(64, 'a')}, {"RepoTags", {"os:1"}}, {"RootFS", {{"Type", "layers"}, {"Layers", {diff("os")}}}}},
+      {{"Id", "sha256:" + std::string(64, 'c')}, {"RepoTags", json::array()}, {"RootFS", {{"Type", "layers"}}}},
+  });
+  const auto inventory = image::make_inventory("docker", inspected);
+  EXPECT_EQ(inventory["schema"], "dockerdiff.inventory/v1");
+  ASSERT_EQ(inventory["images"].size(), 3U);
+  EXPECT_EQ(inventory["images"][0]["tags"], json({"os:1"}));  // sorted by ID
+  EXPECT_EQ(inventory["chain_ids"].size(), 2U);
+  image::BaseSet host;
+  host.add_inventory("inventory.json", inventory);
+  EXPECT_NE(host.find(chain_ids({diff("os"), diff("app")})[1]), nullptr);
+  EXPECT_EQ(host.find(diff("app")), nullptr);
+  EXPECT_EQ(host.find(diff("os"))->images, (std::vector<std::string>{"os:1", "app:1"}));
+}
+
+}  // namespace
+}  // namespace dockerdiff::plan
