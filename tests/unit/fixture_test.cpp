@@ -28,8 +28,9 @@ class TempDir {
   TempDir() {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("dockerdiff-fixture-" + std::to_string(::getpid()) + "-" +
-                                         std::string(info != nullptr ? info->name() : "x") + "-" + std::to_string(counter++));
+    std::string name = info != nullptr ? info->name() : "x";
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterized tests: "Name/param"
+    path_ = fs::temp_directory_path() / ("dockerdiff-fixture-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(counter++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }

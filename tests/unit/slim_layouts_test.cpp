@@ -326,9 +326,9 @@ INSTANTIATE_TEST_SUITE_P(
       return std::get<0>(test_param.param).name + (std::get<1>(test_param.param) == LayoutMode::keep ? "_keep" : "_auto");
     });
 
-// A layer tar is sniffed for compression from its first 8 bytes, which for an uncompressed tar are
-// the first entry's name. "BZh" is all the check looks for, so an ordinary layer whose first file is
-// named "BZh..." is taken for bzip2 and --layout auto refuses the whole archive.
+// Regression: a layer tar is sniffed for compression from its first 8 bytes, which for an
+// uncompressed tar are the first entry's name. Checking for "BZh" alone took an ordinary layer whose
+// first file is named "BZh..." for bzip2, and --layout auto refused the whole archive.
 TEST(SlimLayouts, LegacyLayerWhoseFirstFileNameStartsWithBZhConverts) {
   TempDir dir;
   const BaseAndApp fx;
@@ -673,9 +673,9 @@ TEST_P(SlimInventory, EveryAcceptedShapeDropsTheBaseLayers) {
   expect_reads_back(out.bytes, 1);
 }
 
-// `docker image inspect` leaves out RootFS.Layers for an image without layers (the Engine API's
-// RootFS.Layers is `json:",omitempty"`), e.g. one built FROM scratch with only metadata. Such an image
-// in the list must not make the whole inventory unreadable: it simply provides no chain ID.
+// Regression: `docker image inspect` leaves out RootFS.Layers for an image without layers (the
+// Engine API's RootFS.Layers is `json:",omitempty"`), e.g. one built FROM scratch with only metadata.
+// Such an image in the list must not make the whole inventory unreadable: it provides no chain ID.
 TEST(SlimInventoryDockerInspect, LayerlessImageInTheListIsAccepted) {
   TempDir dir;
   const BaseAndApp fx;
