@@ -6,9 +6,7 @@
 // of `slim`, and through `inspect`, wherever that role reads the problem.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cctype>
@@ -27,6 +25,7 @@
 
 #include "dockerdiff/digest.hpp"
 #include "support/fixture.hpp"
+#include "support/harness.hpp"
 
 namespace {
 
@@ -40,58 +39,17 @@ namespace fx = dockerdiff::testing;
 // ---------------------------------------------------------------------------------------------
 // Running the executable.
 
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+using fx::RunResult;
+using fx::shell_quote;
+using fx::snapshot;
+using fx::temporary_files;
 
 // A run that takes longer than this is killed (exit status 124): a hang is a failure, not a stuck suite.
 constexpr int kTimeoutSeconds = 15;
 
-struct RunResult {
-  int status = -1;  // exit status; 128 + N when killed by signal N; 124 when it timed out
-  std::string out;
-  std::string err;
-};
-
-struct RunOptions {
-  std::string stdin_path = "/dev/null";
-  std::vector<std::string> env;  // "NAME=value"
-};
-
 // Runs `dockerdiff ARGS` in `cwd`; stdout and stderr go to files in `io`.
-RunResult run_tool(const fs::path& cwd, const fs::path& io, const std::vector<std::string>& args, const RunOptions& options = {}) {
-  const auto out_path = io / "stdout";
-  const auto err_path = io / "stderr";
-  std::string command = "cd " + shell_quote(cwd.string()) + " && exec env";
-  for (const auto& assignment : options.env) command += " " + shell_quote(assignment);
-  command += " timeout -k 5 " + std::to_string(kTimeoutSeconds) + " " + shell_quote(DOCKERDIFF_BIN);
-  for (const auto& arg : args) command += " " + shell_quote(arg);
-  command += " <" + shell_quote(options.stdin_path) + " >" + shell_quote(out_path.string()) + " 2>" +
-             shell_quote(err_path.string());
-  const int raw = std::system(command.c_str());
-  RunResult result;
-  if (raw != -1 && WIFEXITED(raw)) {
-    result.status = WEXITSTATUS(raw);
-  } else if (raw != -1 && WIFSIGNALED(raw)) {
-    result.status = 128 + WTERMSIG(raw);
-  }
-  result.out = fx::read_file(out_path);
-  result.err = fx::read_file(err_path);
-  return result;
-}
-
-std::string join(const std::vector<std::string>& args) {
-  std::string out = "dockerdiff";
-  for (const auto& arg : args) out += " " + arg;
-  return out;
+RunResult run_tool(const fs::path& cwd, const fs::path& io, const std::vector<std::string>& args, const fx::RunOptions& options = {}) {
+  return fx::run_program(DOCKERDIFF_BIN, cwd, io, args, kTimeoutSeconds, options);
 }
 
 std::string lower(std::string text) {
@@ -101,41 +59,6 @@ std::string lower(std::string text) {
 
 bool contains_nocase(const std::string& text, const std::string& part) {
   return lower(text).find(lower(part)) != std::string::npos;
-}
-
-// relative path -> a description of what is there (type, size, content digest), for before/after.
-std::map<std::string, std::string> snapshot(const fs::path& root) {
-  std::map<std::string, std::string> out;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const auto relative = it->path().lexically_relative(root).generic_string();
-    const auto status = it->symlink_status();
-    if (fs::is_symlink(status)) {
-      out[relative] = "symlink -> " + fs::read_symlink(it->path()).string();
-    } else if (fs::is_directory(status)) {
-      out[relative] = "directory";
-    } else if (fs::is_regular_file(status)) {
-      const auto content = fx::read_file(it->path());
-      out[relative] = "file " + std::to_string(content.size()) + " bytes " + sha256_digest(content);
-    } else {
-      out[relative] = "other";
-    }
-  }
-  return out;
-}
-
-// The leftovers of an atomic write: ".NAME.tmp-XXXXXX" anywhere under `root`.
-std::vector<std::string> temporary_files(const fs::path& root) {
-  std::vector<std::string> out;
-  for (const auto& [path, what] : snapshot(root)) {
-    if (fs::path(path).filename().string().find(".tmp-") != std::string::npos) out.push_back(path);
-  }
-  return out;
-}
-
-fs::path make_temp_root() {
-  std::string pattern = (fs::temp_directory_path() / "dockerdiff-bad-input-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,7 +653,6 @@ std::vector<BadCase> bad_cases() {
 class BadInputTest : public ::testing::TestWithParam<BadCase> {
  protected:
   void SetUp() override {
-    root_ = make_temp_root();
     work_ = root_ / "work";
     io_ = root_ / "io";
     tmp_ = root_ / "tmp";
@@ -741,12 +663,7 @@ class BadInputTest : public ::testing::TestWithParam<BadCase> {
     fx::write_file(work_ / "good.tar", fx::write_fixture({app_image()}));
   }
 
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
-  fs::path root_;
+  const fx::TempDir root_{"dockerdiff-bad-input"};
   fs::path work_;
   fs::path io_;
   fs::path tmp_;  // TMPDIR of every run: must be empty afterwards
@@ -765,7 +682,7 @@ TEST_P(BadInputTest, FailsWithOneLineAndLeavesNothing) {
   ASSERT_FALSE(commands.empty());
 
   for (const auto& args : commands) {
-    SCOPED_TRACE(join(args));
+    SCOPED_TRACE(fx::command_line(args));
     const auto before = snapshot(work_);
     const auto result = run_tool(work_, io_, args, {"/dev/null", {"TMPDIR=" + tmp_.string()}});
 
@@ -802,7 +719,7 @@ INSTANTIATE_TEST_SUITE_P(Corpus, BadInputTest, ::testing::ValuesIn(bad_cases()),
 // tool when a bundle merges the manifests: either the output is written or the input is refused
 // with the usual one line; never a crash, never a half-written output.
 TEST(BadInputDeepJson, BundleMergingADeeplyNestedManifestFieldDoesNotCrash) {
-  const auto root = make_temp_root();
+  const fx::TempDir root("dockerdiff-bad-input");
   const auto work = root / "work";
   const auto io = root / "io";
   fs::create_directories(work);
@@ -828,8 +745,6 @@ TEST(BadInputDeepJson, BundleMergingADeeplyNestedManifestFieldDoesNotCrash) {
     EXPECT_TRUE(fs::exists(work / "out.tar"));
   }
   EXPECT_EQ(temporary_files(work), std::vector<std::string>{});
-  std::error_code ignored;
-  fs::remove_all(root, ignored);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -839,7 +754,6 @@ TEST(BadInputDeepJson, BundleMergingADeeplyNestedManifestFieldDoesNotCrash) {
 class IndirectInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = make_temp_root();
     work_ = root_ / "work";
     io_ = root_ / "io";
     tmp_ = root_ / "tmp";
@@ -849,11 +763,6 @@ class IndirectInputTest : public ::testing::Test {
     fx::write_file(work_ / "good.tar", fx::write_fixture({app_image()}));
     const auto archive = fx::write_fixture({app_image()});
     fx::write_file(io_ / "truncated.tar", archive.substr(0, find_or_throw(archive, app_layer()) + 3000));
-  }
-
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
   }
 
   // A `docker` that runs this shell script body.
@@ -882,7 +791,7 @@ class IndirectInputTest : public ::testing::Test {
     EXPECT_EQ(snapshot(tmp_), (std::map<std::string, std::string>{}));
   }
 
-  fs::path root_;
+  const fx::TempDir root_{"dockerdiff-bad-input"};
   fs::path work_;
   fs::path io_;
   fs::path tmp_;

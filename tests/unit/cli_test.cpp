@@ -2,21 +2,16 @@
 // --version, --help, the summary on stderr, -q, inspect's text, and where outputs may be written.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "dockerdiff/digest.hpp"
 #include "support/fixture.hpp"
+#include "support/harness.hpp"
 
 namespace {
 
@@ -25,60 +20,12 @@ using dockerdiff::archive::Compression;
 using nlohmann::json;
 namespace fx = dockerdiff::testing;
 
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+using fx::RunResult;
+using fx::snapshot;
+using fx::temporary_files;
 
 // A run that takes longer than this is killed (exit status 124): a hang is a failure, not a stuck suite.
 constexpr int kTimeoutSeconds = 60;
-
-struct RunResult {
-  int status = -1;  // exit status; 128 + N when killed by signal N; 124 when it timed out
-  std::string out;
-  std::string err;
-};
-
-std::string join(const std::vector<std::string>& args) {
-  std::string out = "dockerdiff";
-  for (const auto& arg : args) out += " " + arg;
-  return out;
-}
-
-// relative path -> type, size and content digest: compared before and after a run.
-std::map<std::string, std::string> snapshot(const fs::path& root) {
-  std::map<std::string, std::string> out;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const auto relative = it->path().lexically_relative(root).generic_string();
-    const auto status = it->symlink_status();
-    if (fs::is_symlink(status)) {
-      out[relative] = "symlink -> " + fs::read_symlink(it->path()).string();
-    } else if (fs::is_directory(status)) {
-      out[relative] = "directory";
-    } else if (fs::is_regular_file(status)) {
-      const auto content = fx::read_file(it->path());
-      out[relative] = "file " + std::to_string(content.size()) + " bytes " + dockerdiff::sha256_digest(content);
-    } else {
-      out[relative] = "other";
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> temporary_files(const fs::path& root) {
-  std::vector<std::string> out;
-  for (const auto& [path, what] : snapshot(root)) {
-    if (fs::path(path).filename().string().find(".tmp-") != std::string::npos) out.push_back(path);
-  }
-  return out;
-}
 
 const std::string& base_layer() {
   static const std::string layer = fx::make_layer_tar({{"etc/os-release", "ID=fixture\nVERSION_ID=1\n"}});
@@ -99,9 +46,6 @@ fx::FixtureOptions layout_options(fx::FixtureLayout layout) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "dockerdiff-cli-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    root_ = pattern;
     work_ = root_ / "work";
     io_ = root_ / "io";
     fs::create_directories(work_);
@@ -110,28 +54,9 @@ class CliTest : public ::testing::Test {
     fx::write_file(work_ / "app.tar", fx::write_fixture({{{"app:1", "app:latest"}, {base_layer(), app_layer()}}}));
   }
 
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
   // Runs `dockerdiff ARGS` in the work directory, stdin from /dev/null.
   RunResult run(const std::vector<std::string>& args) const {
-    const auto out_path = io_ / "stdout";
-    const auto err_path = io_ / "stderr";
-    std::string command = "cd " + shell_quote(work_.string()) + " && exec timeout -k 5 " + std::to_string(kTimeoutSeconds) + " " + shell_quote(DOCKERDIFF_BIN);
-    for (const auto& arg : args) command += " " + shell_quote(arg);
-    command += " </dev/null >" + shell_quote(out_path.string()) + " 2>" + shell_quote(err_path.string());
-    const int raw = std::system(command.c_str());
-    RunResult result;
-    if (raw != -1 && WIFEXITED(raw)) {
-      result.status = WEXITSTATUS(raw);
-    } else if (raw != -1 && WIFSIGNALED(raw)) {
-      result.status = 128 + WTERMSIG(raw);
-    }
-    result.out = fx::read_file(out_path);
-    result.err = fx::read_file(err_path);
-    return result;
+    return fx::run_program(DOCKERDIFF_BIN, work_, io_, args, kTimeoutSeconds);
   }
 
   static void expect_one_line(const RunResult& result) {
@@ -143,7 +68,7 @@ class CliTest : public ::testing::Test {
   // Exit status 2, one line on stderr naming each of `parts`, nothing on stdout, and the work
   // directory exactly as it was (no output, no temporary file, inputs unchanged).
   void expect_usage_error(const std::vector<std::string>& args, const std::vector<std::string>& parts = {}) const {
-    SCOPED_TRACE(join(args));
+    SCOPED_TRACE(fx::command_line(args));
     const auto before = snapshot(work_);
     const auto result = run(args);
     EXPECT_EQ(result.status, 2) << "stderr: " << result.err;
@@ -155,7 +80,7 @@ class CliTest : public ::testing::Test {
     EXPECT_EQ(snapshot(work_), before);
   }
 
-  fs::path root_;
+  const fx::TempDir root_{"dockerdiff-cli"};
   fs::path work_;
   fs::path io_;
 };

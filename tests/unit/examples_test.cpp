@@ -1,12 +1,11 @@
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/commands/slim.hpp"
 #include "support/examples.hpp"
 #include "support/fixture.hpp"
+#include "support/harness.hpp"
 
 namespace dockerdiff::testing {
 namespace {
@@ -23,8 +22,7 @@ TEST(ExamplesTest, BundledArchivesAreReproducible) {
 }
 
 TEST(ExamplesTest, TheReadmeCommandDropsTheBaseLayers) {
-  const auto dir = fs::temp_directory_path() / ("dockerdiff-examples-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const TempDir dir("dockerdiff-examples");
   commands::SlimOptions options;
   options.targets = {(kExamples / "app.tar.gz").string()};
   options.bases = {(kExamples / "base.tar.gz").string()};
@@ -40,7 +38,6 @@ TEST(ExamplesTest, TheReadmeCommandDropsTheBaseLayers) {
   EXPECT_TRUE(check_layers_read_back(read_file(dir / "app.slim.tar"), &checked).empty());
   EXPECT_EQ(checked, 2U);
   EXPECT_LT(fs::file_size(dir / "app.slim.tar"), fs::file_size(kExamples / "app.tar.gz"));
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -3,17 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/digest.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "support/fixture.hpp"
+#include "support/harness.hpp"
 
 namespace dockerdiff::testing {
 namespace {
@@ -22,30 +21,6 @@ namespace fs = std::filesystem;
 using archive::Compression;
 using archive::EntryType;
 using nlohmann::json;
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info != nullptr ? info->name() : "x";
-    std::replace(name.begin(), name.end(), '/', '_');  // parameterized tests: "Name/param"
-    path_ = fs::temp_directory_path() / ("dockerdiff-fixture-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 struct Read {
   std::unique_ptr<archive::ArchiveInput> input;

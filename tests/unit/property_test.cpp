@@ -4,7 +4,6 @@
 // its chain ID is among the bases' chain IDs (computed here, independently of the tool), a dropped
 // layer costs no data unless a kept layer needs the same bytes, and every kept layer reads back.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -21,6 +20,7 @@
 
 #include "dockerdiff/commands/slim.hpp"
 #include "support/fixture.hpp"
+#include "support/harness.hpp"
 
 namespace dockerdiff::testing {
 namespace {
@@ -191,15 +191,7 @@ TEST(SlimProperty, DroppedExactlyWhenTheChainIdIsInABase) {
   const auto run_seed = seed();
   const auto run_iterations = iterations();
   Random random(run_seed);
-  const auto root = fs::temp_directory_path() / ("dockerdiff-property-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  struct RemoveOnExit {
-    fs::path path;
-    ~RemoveOnExit() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  } cleanup{root};
+  const TempDir root("dockerdiff-property");
   std::size_t total_dropped = 0;
   std::size_t total_kept = 0;
   std::size_t dropped_with_kept_twin = 0;

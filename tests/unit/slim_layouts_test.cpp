@@ -3,10 +3,8 @@
 // by entry with the fixture's independent reader.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +19,7 @@
 #include "dockerdiff/commands/slim.hpp"
 #include "dockerdiff/digest.hpp"
 #include "support/fixture.hpp"
+#include "support/harness.hpp"
 
 namespace dockerdiff::testing {
 namespace {
@@ -34,31 +33,6 @@ using plan::LayoutMode;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info != nullptr ? std::string(info->test_suite_name()) + "-" + info->name() : "x";
-    std::replace(name.begin(), name.end(), '/', '_');
-    path_ = fs::temp_directory_path() /
-            ("dockerdiff-slim-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 // A small layer of `lines` lines of pseudo-random text seeded by its name: recognisable, sizes
 // differ, and it barely compresses (so gzip layer blobs are not trivially small).
@@ -83,8 +57,6 @@ std::vector<std::string> diff_ids(const std::vector<std::string>& layers) {
   for (const auto& l : layers) out.push_back(diff_id_of(l));
   return out;
 }
-
-std::string quote(const std::string& text) { return "'" + text + "'"; }
 
 struct CommandResult {
   int status = -1;
@@ -270,8 +242,8 @@ TEST_P(SlimEveryLayout, DropsBaseLayersAndKeepsTheApp) {
   // The report: the base's two layers dropped, provided by the base as named; the app layer kept.
   const auto& image = report_image(out.report, "example.com/app:2.0");
   EXPECT_EQ(dropped_flags(image), (std::vector<bool>{true, true, false}));
-  EXPECT_EQ(image.at("layers")[0].at("provided_by"), dir / "base.tar");
-  EXPECT_EQ(image.at("layers")[1].at("provided_by"), dir / "base.tar");
+  EXPECT_EQ(image.at("layers")[0].at("provided_by"), (dir / "base.tar").string());
+  EXPECT_EQ(image.at("layers")[1].at("provided_by"), (dir / "base.tar").string());
   EXPECT_TRUE(image.at("layers")[2].at("provided_by").is_null());
   const auto chains = chain_ids_of(fx.application.layers);
   for (std::size_t i = 0; i < 3; ++i) {
@@ -609,8 +581,8 @@ TEST(SlimBases, SeveralBasesAreAUnion) {
   const auto& t = report_image(out.report, "tool:1");
   EXPECT_EQ(dropped_flags(app), (std::vector<bool>{true, true, false}));
   EXPECT_EQ(dropped_flags(t), (std::vector<bool>{true, false}));
-  EXPECT_EQ(app.at("layers")[0].at("provided_by"), dir / "base1.tar");
-  EXPECT_EQ(t.at("layers")[0].at("provided_by"), dir / "base2.tar");
+  EXPECT_EQ(app.at("layers")[0].at("provided_by"), (dir / "base1.tar").string());
+  EXPECT_EQ(t.at("layers")[0].at("provided_by"), (dir / "base2.tar").string());
   expect_empty_entry(out.contents, output_image(out.images, "tool:1").layer_paths[0]);
   expect_reads_back(out.bytes, 2);
 
@@ -628,7 +600,7 @@ TEST(SlimBases, BaseAsOciLayoutDirectory) {
   const auto out = run_slim_into(dir, {.targets = {dir / "app.tar"}, .bases = {dir / "base-layout"}});
   const auto& image = report_image(out.report, "example.com/app:2.0");
   EXPECT_EQ(dropped_flags(image), (std::vector<bool>{true, true, false}));
-  EXPECT_EQ(image.at("layers")[0].at("provided_by"), dir / "base-layout");
+  EXPECT_EQ(image.at("layers")[0].at("provided_by"), (dir / "base-layout").string());
   expect_empty_entry(out.contents, out.images.at(0).layer_paths[0]);
   expect_empty_entry(out.contents, out.images.at(0).layer_paths[1]);
   expect_reads_back(out.bytes, 1);
@@ -667,7 +639,7 @@ TEST_P(SlimInventory, EveryAcceptedShapeDropsTheBaseLayers) {
   const auto out = run_slim_into(dir, {.targets = {dir / "app.tar"}, .bases = {dir / "inventory.json"}, .layout = LayoutMode::keep});
   const auto& image = report_image(out.report, "example.com/app:2.0");
   EXPECT_EQ(dropped_flags(image), (std::vector<bool>{true, true, false}));
-  EXPECT_EQ(image.at("layers")[1].at("provided_by"), dir / "inventory.json");
+  EXPECT_EQ(image.at("layers")[1].at("provided_by"), (dir / "inventory.json").string());
   expect_empty_entry(out.contents, out.images.at(0).layer_paths[0]);
   expect_empty_entry(out.contents, out.images.at(0).layer_paths[1]);
   expect_reads_back(out.bytes, 1);
@@ -738,8 +710,8 @@ TEST(SlimTargets, StdinTargetThroughTheBinary) {
   const BaseAndApp fx;
   write_fixture_file(dir / "base.tar", {fx.base});
   write_fixture_file(dir / "app.tar.gz", {fx.application}, {.archive_compression = Compression::gzip});
-  const auto command = quote(DOCKERDIFF_BIN) + " slim - -b " + quote(dir / "base.tar") + " -o " + quote(dir / "from-stdin.tar") +
-                       " --report " + quote(dir / "report.json") + " -q < " + quote(dir / "app.tar.gz");
+  const auto command = shell_quote(DOCKERDIFF_BIN) + " slim - -b " + shell_quote(dir / "base.tar") + " -o " + shell_quote(dir / "from-stdin.tar") +
+                       " --report " + shell_quote(dir / "report.json") + " -q < " + shell_quote(dir / "app.tar.gz");
   ASSERT_EQ(run_command(command).status, 0) << command;
   const auto bytes = read_file(dir / "from-stdin.tar");
   const auto contents = read_tar(bytes);
@@ -764,9 +736,9 @@ TEST(SlimTargets, StdoutOutputEqualsFileOutput) {
   write_fixture_file(dir / "app.tar", {fx.application});
   for (const std::string compress : {"none", "gzip"}) {
     SCOPED_TRACE(compress);
-    const auto common = quote(DOCKERDIFF_BIN) + " slim " + quote(dir / "app.tar") + " -b " + quote(dir / "base.tar") + " -q --compress " + compress;
-    ASSERT_EQ(run_command(common + " -o - > " + quote(dir / "stdout.tar")).status, 0);
-    ASSERT_EQ(run_command(common + " -o " + quote(dir / "file.tar")).status, 0);
+    const auto common = shell_quote(DOCKERDIFF_BIN) + " slim " + shell_quote(dir / "app.tar") + " -b " + shell_quote(dir / "base.tar") + " -q --compress " + compress;
+    ASSERT_EQ(run_command(common + " -o - > " + shell_quote(dir / "stdout.tar")).status, 0);
+    ASSERT_EQ(run_command(common + " -o " + shell_quote(dir / "file.tar")).status, 0);
     const auto piped = read_file(dir / "stdout.tar");
     EXPECT_FALSE(piped.empty());
     EXPECT_EQ(piped, read_file(dir / "file.tar"));
@@ -811,8 +783,8 @@ TEST(SlimTargets, OutputDirWritesOneArchivePerTarget) {
 
   const auto report = json::parse(read_file(dir / "report.json"));
   ASSERT_EQ(report.at("outputs").size(), 2U);
-  EXPECT_EQ(report.at("outputs")[0].at("path"), dir / "out/app.slim.tar");
-  EXPECT_EQ(report.at("outputs")[1].at("path"), dir / "out/worker.slim.tar");
+  EXPECT_EQ(report.at("outputs")[0].at("path"), (dir / "out/app.slim.tar").string());
+  EXPECT_EQ(report.at("outputs")[1].at("path"), (dir / "out/worker.slim.tar").string());
   EXPECT_EQ(report.at("outputs")[1].at("input_bytes").get<std::uint64_t>(), fs::file_size(dir / "in/worker.tar.gz"));
   EXPECT_EQ(report.at("outputs")[1].at("output_bytes").get<std::uint64_t>(), worker_bytes.size());
   EXPECT_EQ(report.at("input_bytes").get<std::uint64_t>(), fs::file_size(dir / "in/app.tar") + fs::file_size(dir / "in/worker.tar.gz"));
@@ -939,13 +911,13 @@ TEST(SlimReport, JsonReportSummaryAndSlimRecord) {
   EXPECT_NEAR(report.at("saved_ratio").get<double>(), ratio, 0.0001);
   EXPECT_GT(report.at("saved_ratio").get<double>(), 0.0);
   ASSERT_EQ(report.at("outputs").size(), 1U);
-  EXPECT_EQ(report.at("outputs")[0].at("path"), dir / "app.slim.tar");
-  EXPECT_EQ(report.at("outputs")[0].at("inputs"), json::array({dir / "app.tar"}));
+  EXPECT_EQ(report.at("outputs")[0].at("path"), (dir / "app.slim.tar").string());
+  EXPECT_EQ(report.at("outputs")[0].at("inputs"), json::array({(dir / "app.tar").string()}));
   EXPECT_EQ(report.at("outputs")[0].at("layout"), "docker25");
 
   ASSERT_EQ(report.at("images").size(), 1U);
   const auto& image = report.at("images")[0];
-  EXPECT_EQ(image.at("input"), dir / "app.tar");
+  EXPECT_EQ(image.at("input"), (dir / "app.tar").string());
   EXPECT_EQ(image.at("tags"), json(fx.application.tags));
   // The config digest is the sha256 of the config the input holds.
   const auto input = read_tar(read_file(dir / "app.tar"));
@@ -961,7 +933,7 @@ TEST(SlimReport, JsonReportSummaryAndSlimRecord) {
     EXPECT_EQ(l.at("size").get<std::uint64_t>(), fx.application.layers[i].size());
     EXPECT_EQ(l.at("dropped").get<bool>(), i < 2);
     if (i < 2) {
-      EXPECT_EQ(l.at("provided_by"), dir / "base.tar");
+      EXPECT_EQ(l.at("provided_by"), (dir / "base.tar").string());
     } else {
       EXPECT_TRUE(l.at("provided_by").is_null());
     }
@@ -987,7 +959,7 @@ TEST(SlimReport, JsonReportSummaryAndSlimRecord) {
   for (std::size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(required[i].at("chain_id"), chains[i]);
     EXPECT_EQ(required[i].at("diff_id"), diff_id_of(fx.application.layers[i]));
-    EXPECT_EQ(required[i].at("provided_by"), dir / "base.tar");
+    EXPECT_EQ(required[i].at("provided_by"), (dir / "base.tar").string());
     EXPECT_EQ(required[i].at("base_images"), json::array({"example.com/base:1.0"}));
   }
 }
@@ -1008,7 +980,7 @@ TEST(SlimReport, CompressedOutputReportCountsCompressedBytes) {
 // inspect --json
 
 json inspect(const std::string& path) {
-  const auto result = run_command(quote(DOCKERDIFF_BIN) + " inspect --json " + quote(path));
+  const auto result = run_command(shell_quote(DOCKERDIFF_BIN) + " inspect --json " + shell_quote(path));
   EXPECT_EQ(result.status, 0);
   return json::parse(result.out);
 }
