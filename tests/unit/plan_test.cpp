@@ -11,6 +11,7 @@
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
+#include "dockerdiff/archive/tar_writer.hpp"
 
 namespace dockerdiff::plan {
 namespace {
@@ -346,6 +347,50 @@ TEST(PlanTest, ConvertedIndexNamesImagesByTheirFullReference) {
   EXPECT_EQ(index["manifests"][1]["annotations"]["org.opencontainers.image.ref.name"], "3");
   EXPECT_EQ(index["manifests"][2]["annotations"]["io.containerd.image.name"], "localhost/x");
   EXPECT_EQ(index["manifests"][2]["annotations"]["org.opencontainers.image.ref.name"], "latest");
+}
+
+}  // namespace
+}  // namespace dockerdiff::plan
+
+namespace dockerdiff::plan {
+namespace {
+
+// Where each planned entry's data starts in the written stream.
+std::map<std::string, std::uint64_t> data_positions(const SlimPlan& plan) {
+  std::map<std::string, std::uint64_t> out;
+  std::uint64_t position = 0;
+  for (const auto& entry : plan.entries) {
+    archive::TarHeader header{entry.path, EntryType::regular, entry.kind == Kind::copy ? entry.size : entry.data.size(),
+                              entry.mode, entry.mtime, entry.data};
+    if (entry.kind == Kind::directory) header.type = EntryType::directory;
+    if (entry.kind == Kind::symlink) header.type = EntryType::symlink;
+    if (entry.kind == Kind::empty) header.size = 0;
+    out[entry.path] = position + archive::tar_header_size(header);
+    position += archive::tar_entry_size(header);
+  }
+  return out;
+}
+
+TEST(PlanTest, LargeCopiesLandAtTheirInputOffsetWithinAPage) {
+  for (const std::uint64_t in_page : {0U, 512U, 2048U, 3584U}) {
+    SCOPED_TRACE(in_page);
+    auto catalog = legacy_catalog({{{"app:1"}, {"os", "libs", "app"}}});
+    const auto app_path = legacy_path({"os", "libs", "app"}, 2);
+    for (auto& entry : catalog) {
+      if (entry.path == app_path) {
+        entry.size = std::uint64_t{4} << 20;
+        entry.data_offset = 10 * 4096 + in_page;
+      }
+    }
+    for (const auto mode : {LayoutMode::automatic, LayoutMode::keep}) {
+      const auto planned = make_plan({catalog}, base_of({{"os", "libs"}}), mode);
+      const auto& copy = mode == LayoutMode::keep ? planned.at(app_path)
+                                                  : planned.at("blobs/sha256/" + std::string(digest_hex(diff("app"))));
+      EXPECT_EQ(data_positions(planned.plan)[copy.path] % 4096, in_page);
+      // Reordering loses nothing.
+      EXPECT_EQ(planned.plan.entries.size(), make_plan({catalog}, base_of({{"os", "libs"}}), mode).plan.entries.size());
+    }
+  }
 }
 
 }  // namespace

@@ -67,7 +67,8 @@ class TarStream {
     archive_read_support_filter_xz(archive_);
     archive_read_support_filter_bzip2(archive_);
     archive_read_support_format_tar(archive_);
-    if (archive_read_open_fd(archive_, fd, 1 << 20) != ARCHIVE_OK) fail("cannot open");
+    // Small blocks: after each seek past a layer only a header is needed.
+    if (archive_read_open_fd(archive_, fd, 64 << 10) != ARCHIVE_OK) fail("cannot open");
   }
   ~TarStream() { archive_read_free(archive_); }
   TarStream(const TarStream&) = delete;
@@ -127,7 +128,7 @@ class TarArchiveInput final : public ArchiveInput {
   void copy_entry(std::size_t index, ByteSink& sink) override {
     const auto& entry = entries_.at(index);
     if (compression_ == Compression::none) {
-      sink.copy_range(fd_.get(), data_offsets_[index], entry.size, name_ + ": " + entry.path);
+      sink.copy_range(fd_.get(), *entry.data_offset, entry.size, name_ + ": " + entry.path);
       return;
     }
     // Compressed: read forward; start over only when asked for an entry already passed.
@@ -188,22 +189,18 @@ class TarArchiveInput final : public ArchiveInput {
       if (entry.type != EntryType::directory && !seen.insert(entry.path).second) {
         throw Error(name_ + ": entry '" + entry.path + "' appears twice");
       }
-      std::uint64_t offset = 0;
       if (entry.type == EntryType::regular) {
         entry.size = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(header)));
-        offset = stream.position();
+        if (compression_ == Compression::none) entry.data_offset = stream.position();
         if (entry.size > 0) read_head(stream, entry, document_bytes);
       }
       entries_.push_back(std::move(entry));
-      data_offsets_.push_back(offset);
       ordinals_.push_back(ordinal);
     }
-    if (compression_ == Compression::none) {
-      // Seeking past data does not notice a file cut short inside the last entries.
-      for (std::size_t i = 0; i < entries_.size(); ++i) {
-        if (data_offsets_[i] + entries_[i].size > stored_bytes_) {
-          throw Error(name_ + ": " + entries_[i].path + ": unexpected end of file (truncated archive)");
-        }
+    // Seeking past data does not notice a file cut short inside the last entries.
+    for (const auto& entry : entries_) {
+      if (entry.data_offset && *entry.data_offset + entry.size > stored_bytes_) {
+        throw Error(name_ + ": " + entry.path + ": unexpected end of file (truncated archive)");
       }
     }
   }
@@ -246,7 +243,6 @@ class TarArchiveInput final : public ArchiveInput {
   }
 
   UniqueFd fd_;
-  std::vector<std::uint64_t> data_offsets_;
   std::vector<std::size_t> ordinals_;
   std::unique_ptr<TarStream> stream_;
   std::unique_ptr<dockerdiff::Sha256> image_hash_;
@@ -276,6 +272,7 @@ class DirectoryInput final : public ArchiveInput {
       } else if (fs::is_regular_file(status)) {
         entry.type = EntryType::regular;
         entry.size = it->file_size();
+        entry.data_offset = 0;
         stored_bytes_ += entry.size;
         read_head(entry, document_bytes);
       } else {

@@ -18,6 +18,9 @@ namespace dockerdiff::archive {
 namespace {
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;
+// Without copy offload (ext4; xfs without reflink) copy_file_range splices 64 KiB at a time,
+// counted from where the call starts.
+constexpr std::uint64_t kSpliceStep = std::uint64_t{64} << 10;
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -52,7 +55,11 @@ class FdSink final : public ByteSink {
     flush();
     auto in_offset = static_cast<off_t>(offset);
     while (length > 0 && kernel_copy_) {
-      const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(length, std::uint64_t{1} << 30));
+      // The first call ends at a 64 KiB boundary of the output, so that later steps write whole
+      // aligned pages (the plan puts the data at the input's offset within a page).
+      auto limit = std::uint64_t{1} << 30;
+      if (written_ % kSpliceStep != 0 && length > kSpliceStep) limit = kSpliceStep - written_ % kSpliceStep;
+      const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(length, limit));
       const auto n = ::copy_file_range(fd, &in_offset, fd_, nullptr, step, 0);
       if (n < 0) {
         if (errno == EINTR) continue;

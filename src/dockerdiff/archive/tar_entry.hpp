@@ -22,6 +22,9 @@ struct TarEntry {
   std::optional<std::string> content;
   // sha256 of the data, where the catalog pass read all of it (compressed archives).
   std::optional<std::string> digest;
+  // Where the data lies in the input file, where it is a plain byte range (uncompressed tar: its
+  // offset; directory: 0). Output can then place it at the same offset within a page.
+  std::optional<std::uint64_t> data_offset;
 };
 
 // A header of an output entry.

@@ -142,6 +142,13 @@ void TarWriter::add_bytes(const TarHeader& header, const std::string& data) {
   add(sized, [&](ByteSink& sink) { sink.write(data.data(), data.size()); });
 }
 
+std::uint64_t tar_header_size(const TarHeader& header) { return HeaderEncoder().header(header).size(); }
+
+std::uint64_t tar_entry_size(const TarHeader& header) {
+  const bool has_data = header.type == EntryType::regular || header.type == EntryType::other;
+  return tar_header_size(header) + (has_data ? (header.size + 511) / 512 * 512 : 0);
+}
+
 void TarWriter::finish() {
   static const std::string kEnd = end_of_archive();
   sink_.write(kEnd.data(), kEnd.size());

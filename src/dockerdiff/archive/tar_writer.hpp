@@ -26,4 +26,11 @@ class TarWriter {
   ByteSink& sink_;
 };
 
+// The bytes TarWriter puts before an entry's data: its header (more than 512 where a pax
+// extended header is needed, for a long path or a size over 8 GiB).
+std::uint64_t tar_header_size(const TarHeader& header);
+
+// The bytes an entry takes in the stream: header, data and padding.
+std::uint64_t tar_entry_size(const TarHeader& header);
+
 }  // namespace dockerdiff::archive
