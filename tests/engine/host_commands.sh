@@ -1,0 +1,48 @@
+#!/bin/bash
+# host_commands.sh: `dockerdiff inventory` and `dockerdiff check` against the private dockerd.
+# The inventory of an engine holding the bases is a base for slim; check passes there; once a
+# base is removed, check fails and names it.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+use_engine
+work=$(case_dir host-commands)
+trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
+command -v docker >/dev/null || fail "no docker client in PATH (dockerdiff runs \`docker\`)"
+
+docker_reset_to_bases
+"$DOCKERDIFF" inventory -o "$work/inventory.json" || fail "dockerdiff inventory failed"
+grep -q '"schema": "dockerdiff.inventory/v1"' "$work/inventory.json" || fail "inventory has no schema line"
+for base in "${BASES[@]}"; do
+  grep -q "\"$base:1\"" "$work/inventory.json" || fail "the inventory does not list $base:1"
+done
+# The bottom layer of every image is its own chain ID: it must be among the chain IDs.
+read -r bottom _ <<<"$(expected_diff_ids app2)"
+grep -q "\"$bottom\"" "$work/inventory.json" || fail "the inventory lacks the base's bottom chain ID $bottom"
+
+# Slim against the inventory: app2 (FROM base2, FROM base) drops the two base layers.
+"$DOCKERDIFF" slim "$IMAGES/legacy/multi.tar" -b "$work/inventory.json" -o "$work/multi.tar" --report "$work/report.json" -q ||
+  fail "dockerdiff slim against the inventory failed"
+expect_eq "layers dropped against the inventory" "$(grep -Ec '"dropped": *true' "$work/report.json" || true)" \
+  "$((DROPPED[app1] + DROPPED[app2]))"
+
+"$DOCKERDIFF" check "$work/multi.tar" >"$work/check-ok.out" 2>&1 || { cat "$work/check-ok.out"; fail "check failed where the bases are present"; }
+expect_eq "images check reports as ok" "$(grep -c ': ok' "$work/check-ok.out" || true)" 2
+"$DOCKERDIFF" check "$work/multi.tar" --inventory "$work/inventory.json" >/dev/null || fail "check --inventory failed for the inventory slim used"
+
+# Without base2 (its own layer; base stays, app1 only needs base) the host lacks one layer of app2.
+dk rmi -f base2:1 >/dev/null
+status=0
+"$DOCKERDIFF" check "$work/multi.tar" >"$work/check-missing.out" 2>&1 || status=$?
+cat "$work/check-missing.out"
+expect_eq "check's exit status without base2" "$status" 1
+grep -q '^app2:1: missing 1 of 2 layers' "$work/check-missing.out" || fail "check does not say app2:1 misses one layer"
+grep -q 'base2:1' "$work/check-missing.out" || fail "check does not name base2:1 as the image that provided the missing layer"
+grep -q '^app1:1: ok' "$work/check-missing.out" || fail "check no longer passes app1:1, which needs only base"
+
+# And the engine agrees: the slim archive no longer loads app2 correctly.
+if dk load -i "$work/multi.tar" >"$work/load.out" 2>&1 && dk image inspect app2:1 >/dev/null 2>&1; then
+  fail "app2:1 loaded although check said base2's layer is missing"
+fi
+rm -rf "$work"
+note "inventory and check: ok"

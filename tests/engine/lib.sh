@@ -1,0 +1,531 @@
+# shellcheck shell=bash
+# Common library of the engine tests (CTest label "engine"), sourced by every script here.
+#
+# The tests run dockerdiff's outputs through real engines: a private dockerd (started by
+# setup.sh, stopped by cleanup.sh), its containerd through ctr in private namespaces, and
+# podman with a private --root per case. Nothing touches the machine's own engines: every
+# path is under the engine root (ENGINE_ROOT) and podman, skopeo and dockerd run through
+# isolate.sh (see there).
+#
+# Environment (set by CTest, see CMakeLists.txt):
+#   DOCKERDIFF              the dockerdiff binary under test
+#   DOCKERDIFF_ENGINE_DIR   this directory's build directory; it records where the engine root is
+#   DOCKERDIFF_TEST_DOCKER  optional: the docker client to use (default /usr/bin/docker if present)
+
+set -euo pipefail
+
+: "${DOCKERDIFF:?DOCKERDIFF must name the dockerdiff binary}"
+: "${DOCKERDIFF_ENGINE_DIR:?DOCKERDIFF_ENGINE_DIR must name the engine tests build directory}"
+
+ENGINE_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ENGINE_ROOT_FILE=$DOCKERDIFF_ENGINE_DIR/engine-root
+EMPTY_BLOB=sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+# The images the setup builds (see setup.sh). Every app has a COPY layer with /<app>.txt
+# ("<app>-content") and a RUN layer with /<app>-run.txt ("<app>-run").
+APPS=(app1 app2 rep)
+# shellcheck disable=SC2034 # used by the scripts that source this
+BASES=(base base2 repbase)
+# How many layers of each app its base provides (always the bottom ones): app1 is FROM base
+# (1 layer), app2 FROM base2 (base + 1), rep FROM repbase (base + the COPY layer it repeats).
+declare -A DROPPED=([app1]=1 [app2]=2 [rep]=2)
+
+# The docker client. The daemon is always the private dockerd; both the Debian 20.10 client
+# and newer ones (API version negotiated down) work against it.
+if [ -n "${DOCKERDIFF_TEST_DOCKER:-}" ]; then
+  DOCKER_CLI=$DOCKERDIFF_TEST_DOCKER
+elif [ -x /usr/bin/docker ]; then
+  DOCKER_CLI=/usr/bin/docker
+else
+  DOCKER_CLI=docker
+fi
+
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+note() { printf -- '--- %s\n' "$*"; }
+
+# first_error LOG: the line of an engine's output that says why a load failed.
+first_error() {
+  local pattern
+  for pattern in 'did not match' 'invalid diffID' 'wrong diff id' 'not found' 'no such file' '[Ee]rror' '[Ff]ail'; do
+    if grep -m 1 -e "$pattern" "$1"; then return 0; fi
+  done
+  head -n 1 "$1"
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq() {
+  [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
+}
+
+# engine_paths ROOT: every path the tests use, derived from the engine root.
+engine_paths() {
+  ENGINE_ROOT=$1
+  DOCKER_DIR=$ENGINE_ROOT/docker
+  IMAGES=$ENGINE_ROOT/images
+  EXPECT=$IMAGES/expect
+  CASES=$ENGINE_ROOT/cases
+  CONTAINERD_SOCK=$DOCKER_DIR/exec/containerd/containerd.sock
+  export DOCKER_HOST=unix://$DOCKER_DIR/docker.sock
+  export DOCKER_CONFIG=$DOCKER_DIR/client-config
+  export TMPDIR=$ENGINE_ROOT/tmp
+  # Short paths (podman refuses a runroot longer than 50 characters): under the engine root
+  # when it is short enough, else a directory the setup made in /tmp.
+  SHORT_DIR=$ENGINE_ROOT/r
+  if [ -s "$ENGINE_ROOT/short-dir" ]; then SHORT_DIR=$(cat "$ENGINE_ROOT/short-dir"); fi
+  # A storage.conf of our own, so that the machine's (additional image stores...) plays no part.
+  export CONTAINERS_STORAGE_CONF=$ENGINE_ROOT/storage.conf
+}
+
+# For the tests: the engine root the setup recorded, with a running dockerd.
+use_engine() {
+  [ -s "$ENGINE_ROOT_FILE" ] || fail "no engine root recorded in $ENGINE_ROOT_FILE: the engine_setup fixture did not run"
+  engine_paths "$(cat "$ENGINE_ROOT_FILE")"
+  [ -f "$IMAGES/ready" ] || fail "the engine setup did not finish (no $IMAGES/ready)"
+  dk version >/dev/null 2>&1 || fail "the private dockerd at $DOCKER_HOST does not answer"
+}
+
+# case_dir NAME: a fresh work directory for one test.
+case_dir() {
+  local dir=$CASES/$1
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  printf '%s\n' "$dir"
+}
+
+# isolated SHADOW CMD...: CMD in a private mount namespace (see isolate.sh).
+isolated() {
+  local shadow=$1
+  shift
+  unshare --mount --propagation private -- bash "$ENGINE_LIB_DIR/isolate.sh" "$shadow" "$@"
+}
+
+dk() { "$DOCKER_CLI" "$@"; }
+
+ctrc() { ctr --address "$CONTAINERD_SOCK" "$@"; }
+
+# pm HOST ARGS...: podman on the private host directory HOST (its own root, runroot,
+# tmpdir, blob-info cache and temporary files). The runroot is a short directory whose path
+# HOST/runroot records.
+pm() {
+  local host=$1 runroot
+  shift
+  if [ ! -s "$host/runroot" ]; then
+    mkdir -p "$host/tmp" "$SHORT_DIR"
+    mktemp -d "$SHORT_DIR/p.XXXXXX" >"$host/runroot"
+  fi
+  runroot=$(cat "$host/runroot")
+  TMPDIR=$host/tmp isolated "$host/shadow" podman --storage-driver vfs --root "$host/root" --runroot "$runroot" \
+    --tmpdir "$host/libpod" --events-backend none --cgroup-manager cgroupfs "$@"
+}
+
+# remove_podman_host HOST
+remove_podman_host() {
+  local host=$1
+  if [ -s "$host/runroot" ]; then rm -rf "$(cat "$host/runroot")"; fi
+  rm -rf "$host"
+}
+
+skopeo_isolated() { isolated "$ENGINE_ROOT/skopeo" skopeo "$@"; }
+
+docker_server_major() {
+  local version
+  version=$(dk version -f '{{.Server.Version}}')
+  printf '%s\n' "${version%%.*}"
+}
+
+# ---------------------------------------------------------------------------------------
+# What the setup recorded about the original images.
+
+expected_id() { cat "$EXPECT/$1.id"; }             # docker image ID = config digest
+expected_oci_id() { cat "$EXPECT/$1.oci_id"; }     # config digest in the OCI archive (skopeo rewrites the config)
+expected_diff_ids() { cat "$EXPECT/$1.diff_ids"; } # space-separated
+expected_oci_layers() { cat "$EXPECT/$1.oci_layers"; }
+
+# The ID an engine must report for APP loaded from an archive of LAYOUT.
+expected_id_for() {
+  if [ "$2" = oci ]; then expected_oci_id "$1"; else expected_id "$1"; fi
+}
+
+# "[sha256:a sha256:b]" (a Go template's list) -> "sha256:a sha256:b"
+unbracket() {
+  local text=$1
+  text=${text#[}
+  text=${text%]}
+  printf '%s\n' "$text"
+}
+
+with_prefix() { case $1 in sha256:*) printf '%s\n' "$1" ;; *) printf 'sha256:%s\n' "$1" ;; esac }
+
+# chain_id DIFF_ID...: the OCI chain ID of the layers (bottom first).
+chain_id() {
+  local chain=$1
+  shift
+  local diff
+  for diff in "$@"; do
+    chain=sha256:$(printf '%s %s' "$chain" "$diff" | sha256sum | cut -d' ' -f1)
+  done
+  printf '%s\n' "$chain"
+}
+
+# The files every app must show, one "path content" per line.
+app_files() { printf '/%s.txt %s-content\n/%s-run.txt %s-run\n' "$1" "$1" "$1" "$1"; }
+
+# check_tree APP DIR: the app's files are in the root filesystem DIR.
+check_tree() {
+  local app=$1 dir=$2 path content
+  while read -r path content; do
+    [ -f "$dir$path" ] || fail "$app: $path is missing from the image's root filesystem"
+    expect_eq "$app: content of $path" "$(cat "$dir$path")" "$content"
+  done < <(app_files "$app")
+}
+
+# ---------------------------------------------------------------------------------------
+# The inputs and bases of each layout (see setup.sh).
+
+# layout_inputs LAYOUT: the archives holding the apps, in that layout.
+layout_inputs() {
+  case $1 in
+    legacy | docker25) printf '%s\n' "$IMAGES/$1/multi.tar" "$IMAGES/$1/rep.tar" ;;
+    oci) printf '%s\n' "$IMAGES/oci/app1.tar" "$IMAGES/oci/app2.tar" "$IMAGES/oci/rep.tar" ;;
+    *) fail "unknown layout $1" ;;
+  esac
+}
+
+# slim_base_args LAYOUT: dockerdiff's -b arguments for that layout's inputs.
+slim_base_args() {
+  case $1 in
+    legacy | docker25) printf '%s\n' -b "$IMAGES/legacy/bases.tar" ;;
+    oci) printf '%s\n' -b "$IMAGES/oci/base.tar" -b "$IMAGES/oci/base2.tar" -b "$IMAGES/oci/repbase.tar" ;;
+    *) fail "unknown layout $1" ;;
+  esac
+}
+
+# base_archives FORM: the archives that put the bases on a host. FORM is "legacy" (docker
+# save: uncompressed layers), "oci" (skopeo: gzip blobs, as a registry pull would give),
+# "legacy-partial" or "oci-partial" (base and repbase only: base2, which app2 needs, is
+# missing), or "none".
+base_archives() {
+  case $1 in
+    legacy) printf '%s\n' "$IMAGES/legacy/bases.tar" ;;
+    oci) printf '%s\n' "$IMAGES/oci/base.tar" "$IMAGES/oci/base2.tar" "$IMAGES/oci/repbase.tar" ;;
+    legacy-partial) printf '%s\n' "$IMAGES/legacy/bases-partial.tar" ;;
+    oci-partial) printf '%s\n' "$IMAGES/oci/base.tar" "$IMAGES/oci/repbase.tar" ;;
+    none) ;;
+    *) fail "unknown base form $1" ;;
+  esac
+}
+
+# has_member ARCHIVE PATH: the tar archive has an entry PATH.
+has_member() {
+  local listing
+  listing=$(tar -tf "$1")
+  grep -qxF "$2" <<<"$listing"
+}
+
+# layout_of ARCHIVE: the layout dockerdiff reads in it.
+layout_of() {
+  "$DOCKERDIFF" inspect --json "$1" | grep -o '"layout": *"[a-z0-9]*"' | tail -n 1 | grep -o '"[a-z0-9]*"$' | tr -d '"'
+}
+
+# slim_all LAYOUT MODE DIR: slims every input of LAYOUT against its bases into DIR, checks
+# the decisions (exactly the base layers dropped) and the output layout, and sets
+# SLIM_OUTPUTS to the outputs' paths. (Not called in a subshell, so that a failure ends the test.)
+slim_all() {
+  local layout=$1 mode=$2 dir=$3 input out want_layout dropped kept inputs base_args
+  local -a bases
+  inputs=$(layout_inputs "$layout")
+  base_args=$(slim_base_args "$layout")
+  mapfile -t bases <<<"$base_args"
+  SLIM_OUTPUTS=()
+  want_layout=$layout
+  if [ "$layout" = legacy ] && [ "$mode" = auto ]; then want_layout=docker25; fi
+  dropped=0
+  kept=0
+  while read -r input; do
+    out=$dir/$(basename "$input" .tar).slim.tar
+    "$DOCKERDIFF" slim "$input" "${bases[@]}" -o "$out" --layout "$mode" --report "$out.report.json" -q </dev/null ||
+      fail "dockerdiff slim $input failed"
+    expect_eq "layout of $(basename "$out") (--layout $mode, $layout input)" "$(layout_of "$out")" "$want_layout"
+    dropped=$((dropped + $(grep -Ec '"dropped": *true' "$out.report.json" || true)))
+    kept=$((kept + $(grep -Ec '"dropped": *false' "$out.report.json" || true)))
+    # The base layer alone is 2 MiB; what is left of an app is a few KiB.
+    [ "$(stat -c %s "$out")" -lt 262144 ] || fail "$out is $(stat -c %s "$out") bytes: the base layers were not left out"
+    SLIM_OUTPUTS+=("$out")
+  done <<<"$inputs"
+  # app1 + app2 + rep: 1 + 2 + 2 layers provided by the bases, 2 + 2 + 3 kept.
+  expect_eq "layers dropped by dockerdiff ($layout, --layout $mode)" "$dropped" 5
+  expect_eq "layers kept by dockerdiff ($layout, --layout $mode)" "$kept" 7
+}
+
+# ---------------------------------------------------------------------------------------
+# docker
+
+docker_base_ids() { cat "$EXPECT/bases.ids"; }
+
+docker_all_image_ids() { dk images -a -q --no-trunc | sort -u; }
+
+# Removes every image. A parent (base) cannot go while its children (base2, repbase) are
+# there, whatever -f says: remove what can go until nothing is left.
+docker_remove_all_images() {
+  local pass id
+  local -a all
+  for ((pass = 0; pass < 6; pass++)); do
+    mapfile -t all < <(docker_all_image_ids)
+    [ "${#all[@]}" -gt 0 ] || return 0
+    for id in "${all[@]}"; do dk rmi -f "$id" >/dev/null 2>&1 || true; done
+  done
+  fail "docker: cannot remove every image: $(docker_all_image_ids | tr '\n' ' ')"
+}
+
+# Back to a daemon that holds exactly the bases (built by the setup, or loaded from bases.tar).
+docker_reset_to_bases() {
+  local image
+  for image in "${APPS[@]}"; do
+    if dk image inspect "$image:1" >/dev/null 2>&1; then dk rmi -f "$image:1" >/dev/null; fi
+  done
+  if [ "$(docker_all_image_ids)" != "$(docker_base_ids)" ]; then
+    note "docker: resetting to the bases only"
+    docker_remove_all_images
+    dk load -q -i "$IMAGES/legacy/bases.tar" >/dev/null
+  fi
+  expect_eq "docker images after reset to the bases" "$(docker_all_image_ids | tr '\n' ' ')" "$(docker_base_ids | tr '\n' ' ')"
+}
+
+# docker_check APP LAYOUT: the loaded image is the original and a container reads its files.
+docker_check() {
+  local app=$1 layout=$2 id layers out
+  id=$(dk image inspect -f '{{.Id}}' "$app:1") || fail "docker: $app:1 is not in the engine after the load"
+  expect_eq "docker: ID of $app:1" "$id" "$(expected_id_for "$app" "$layout")"
+  layers=$(unbracket "$(dk image inspect -f '{{.RootFS.Layers}}' "$app:1")")
+  expect_eq "docker: diff_ids of $app:1" "$layers" "$(expected_diff_ids "$app")"
+  out=$(dk run --rm --network none "$app:1" cat "/$app.txt" "/$app-run.txt") || fail "docker: a container of $app:1 does not run"
+  expect_eq "docker: files read in a container of $app:1" "$out" "$(printf '%s-content\n%s-run' "$app" "$app")"
+  note "docker: $app:1 ok (ID, diff_ids, container reads /$app.txt and /$app-run.txt)"
+}
+
+# docker_usable APP: the image is there, is the original and runs (for the negative tests).
+docker_usable() {
+  local app=$1 id out
+  id=$(dk image inspect -f '{{.Id}}' "$app:1" 2>/dev/null) || return 1
+  [ "$id" = "$(expected_id "$app")" ] || return 1
+  out=$(dk run --rm --network none "$app:1" cat "/$app.txt" 2>/dev/null) || return 1
+  [ "$out" = "$app-content" ]
+}
+
+# ---------------------------------------------------------------------------------------
+# podman
+
+# podman_host DIR FORM: a fresh podman host in DIR holding the bases in FORM (see base_archives).
+podman_host() {
+  local host=$1 form=$2 archives archive
+  archives=$(base_archives "$form")
+  remove_podman_host "$host"
+  mkdir -p "$host"
+  while read -r archive; do
+    [ -n "$archive" ] || continue
+    pm "$host" load -q -i "$archive" </dev/null >/dev/null || fail "podman: cannot load the base archive $archive"
+  done <<<"$archives"
+}
+
+podman_check() {
+  local host=$1 app=$2 layout=$3 id layers dir
+  id=$(pm "$host" image inspect -f '{{.Id}}' "$app:1") || fail "podman: $app:1 is not in the engine after the load"
+  expect_eq "podman: ID of $app:1" "$(with_prefix "$id")" "$(expected_id_for "$app" "$layout")"
+  layers=$(unbracket "$(pm "$host" image inspect -f '{{.RootFS.Layers}}' "$app:1")")
+  expect_eq "podman: diff_ids of $app:1" "$layers" "$(expected_diff_ids "$app")"
+  # podman cannot run containers here (rlimits); the vfs driver's image mount is a plain directory.
+  dir=$(pm "$host" image mount "$app:1") || fail "podman: cannot mount $app:1"
+  check_tree "$app" "$dir"
+  pm "$host" image unmount "$app:1" >/dev/null
+  note "podman: $app:1 ok (ID, diff_ids, /$app.txt and /$app-run.txt in its root filesystem)"
+}
+
+podman_usable() {
+  local host=$1 app=$2 id dir ok=0
+  id=$(pm "$host" image inspect -f '{{.Id}}' "$app:1" 2>/dev/null) || return 1
+  [ "$(with_prefix "$id")" = "$(expected_id "$app")" ] || [ "$(with_prefix "$id")" = "$(expected_oci_id "$app")" ] || return 1
+  dir=$(pm "$host" image mount "$app:1" 2>/dev/null) || return 1
+  if [ "$(cat "$dir/$app.txt" 2>/dev/null)" = "$app-content" ]; then ok=1; fi
+  pm "$host" image unmount "$app:1" >/dev/null 2>&1 || true
+  [ "$ok" = 1 ]
+}
+
+# ---------------------------------------------------------------------------------------
+# containerd (ctr)
+
+# ctr_namespace NAME FORM: a fresh containerd namespace holding the bases in FORM.
+ctr_namespace() {
+  local ns=$1 form=$2 archives archive
+  archives=$(base_archives "$form")
+  ctr_drop_namespace "$ns"
+  while read -r archive; do
+    [ -n "$archive" ] || continue
+    ctrc -n "$ns" images import --snapshotter native "$archive" </dev/null >/dev/null || fail "ctr: cannot import the base archive $archive"
+  done <<<"$archives"
+}
+
+ctr_drop_namespace() {
+  local ns=$1 refs
+  refs=$(ctrc -n "$ns" images ls -q 2>/dev/null || true)
+  if [ -n "$refs" ]; then
+    # shellcheck disable=SC2086 # one reference per word
+    ctrc -n "$ns" images rm $refs >/dev/null 2>&1 || true
+  fi
+}
+
+# ctr_ref NS APP: the name containerd gave the app (docker archives: docker.io/library/app:1;
+# skopeo's OCI archives name it app:1).
+# (The awk programs read all their input: an early exit could fail ctr under pipefail.)
+ctr_ref() {
+  ctrc -n "$1" images ls | awk -v a="$2:1" -v b="docker.io/library/$2:1" 'NR > 1 && !found && ($1 == a || $1 == b) { print $1; found = 1 }'
+}
+
+ctr_manifest_digest() {
+  ctrc -n "$1" images ls | awk -v ref="$2" 'NR > 1 && !found && $1 == ref { print $3; found = 1 }'
+}
+
+# ctr_status NS REF: "<status> <unpacked>" from ctr images check, e.g. "complete true".
+ctr_status() {
+  ctrc -n "$1" images check --snapshotter native | awk -v ref="$2" 'NR > 1 && !found && $1 == ref { print $4, $NF; found = 1 }'
+}
+
+ctr_manifest_layers() {
+  ctrc -n "$1" content get "$2" | sed 's/.*"layers":\[//' | grep -o '"digest":"sha256:[0-9a-f]*"' | cut -d'"' -f4 | tr '\n' ' ' | sed 's/ $//'
+}
+
+ctr_manifest_config() {
+  ctrc -n "$1" content get "$2" | grep -o '"config":{[^}]*}' | grep -o 'sha256:[0-9a-f]\{64\}'
+}
+
+ctr_config_diff_ids() {
+  ctrc -n "$1" content get "$2" | grep -o '"diff_ids":\[[^]]*\]' | grep -o 'sha256:[0-9a-f]\{64\}' | tr '\n' ' ' | sed 's/ $//'
+}
+
+# ctr_check_tree NS APP REF: reads the app's files from a (never started) container of REF,
+# whose snapshot sits on the image's unpacked layers. (A container, not a bare view snapshot:
+# containerd's garbage collection may remove a snapshot that nothing references.)
+ctr_check_tree() {
+  local ns=$1 app=$2 ref=$3 id dir
+  id=dde-check-$app-$$
+  ctrc -n "$ns" containers create --snapshotter native "$ref" "$id" >/dev/null ||
+    fail "ctr: cannot create a container of $ref (its layers are not unpacked)"
+  # native snapshotter: "mount -t bind <dir> <target> -o rbind,rw"
+  dir=$(ctrc -n "$ns" snapshots --snapshotter native mounts /mnt "$id" | awk '{ print $4 }')
+  check_tree "$app" "$dir"
+  ctrc -n "$ns" containers rm "$id" >/dev/null
+}
+
+# ctr_check NS APP LAYOUT EXPECTATION
+#   good         the stored manifest names the app's real layer blobs (never the empty blob),
+#                the content is complete, the image is unpacked and its files are there.
+#   empty-blobs  containerd's known behaviour for a legacy archive with emptied layer files: it
+#                records the empty blob as each dropped layer (a wrong image that still unpacks
+#                here, because the host has the base's snapshots, and that ctr check calls complete).
+ctr_check() {
+  local ns=$1 app=$2 layout=$3 expectation=$4 ref digest layers want config i
+  ref=$(ctr_ref "$ns" "$app") || true
+  [ -n "$ref" ] || fail "ctr: $app:1 is not in namespace $ns after the import"
+  digest=$(ctr_manifest_digest "$ns" "$ref")
+  config=$(ctr_manifest_config "$ns" "$digest")
+  expect_eq "ctr: config digest (image ID) of $ref" "$config" "$(expected_id_for "$app" "$layout")"
+  expect_eq "ctr: diff_ids in the config of $ref" "$(ctr_config_diff_ids "$ns" "$config")" "$(expected_diff_ids "$app")"
+  layers=$(ctr_manifest_layers "$ns" "$digest")
+  case $expectation in
+    good)
+      case " $layers " in *" $EMPTY_BLOB "*) fail "ctr: the manifest of $ref names the empty blob as a layer: $layers" ;; esac
+      if [ "$layout" = oci ]; then want=$(expected_oci_layers "$app"); else want=$(expected_diff_ids "$app"); fi
+      expect_eq "ctr: layers of the manifest of $ref" "$layers" "$want"
+      ;;
+    empty-blobs)
+      local -a diffs
+      read -r -a diffs <<<"$(expected_diff_ids "$app")"
+      want=
+      for ((i = 0; i < ${#diffs[@]}; i++)); do
+        if [ "$i" -lt "${DROPPED[$app]}" ]; then want+=" $EMPTY_BLOB"; else want+=" ${diffs[$i]}"; fi
+      done
+      expect_eq "ctr: layers of the manifest of $ref (the empty blob for each dropped layer)" "$layers" "${want# }"
+      ;;
+    *) fail "unknown expectation $expectation" ;;
+  esac
+  expect_eq "ctr: images check of $ref (status, unpacked)" "$(ctr_status "$ns" "$ref")" "complete true"
+  ctr_check_tree "$ns" "$app" "$ref"
+  note "ctr: $ref ok ($expectation: config, diff_ids, manifest layers, complete, unpacked, files)"
+}
+
+# ctr_usable NS APP: present, complete, unpacked, and no layer is the empty blob.
+ctr_usable() {
+  local ns=$1 app=$2 ref digest
+  ref=$(ctr_ref "$ns" "$app") || return 1
+  [ -n "$ref" ] || return 1
+  [ "$(ctr_status "$ns" "$ref")" = "complete true" ] || return 1
+  digest=$(ctr_manifest_digest "$ns" "$ref")
+  case " $(ctr_manifest_layers "$ns" "$digest") " in *" $EMPTY_BLOB "*) return 1 ;; esac
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# Engine lifetime (setup.sh, cleanup.sh)
+
+# Stops the private dockerd (and its containerd and shims) of DOCKER_DIR, by pid.
+stop_dockerd() {
+  local pidfile=$DOCKER_DIR/pid pid i
+  if [ -s "$pidfile" ]; then
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      note "stopping dockerd (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      for ((i = 0; i < 60; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+      done
+      if kill -0 "$pid" 2>/dev/null; then
+        note "dockerd did not stop in 30 s: killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    fi
+  fi
+  # containerd and shims that outlived dockerd (only ever after a crash): the processes whose
+  # command line names our containerd socket or state directory.
+  local proc cmdline
+  for proc in /proc/[0-9]*; do
+    cmdline=$({ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null || true)
+    case $cmdline in
+      *"$DOCKER_DIR/exec/containerd"*)
+        note "stopping leftover ${cmdline%% *} (pid ${proc#/proc/})"
+        kill -KILL "${proc#/proc/}" 2>/dev/null || true
+        ;;
+    esac
+  done
+}
+
+# Unmounts anything still mounted under DIR (deepest first); prints nothing when clean.
+unmount_under() {
+  local dir=$1 target
+  while read -r target; do
+    note "unmounting leftover $target"
+    umount -l "$target" 2>/dev/null || true
+  done < <(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+}
+
+# Removes an engine root and its short directory, after checking that they are ours (a stray
+# path must never be removed).
+remove_engine_root() {
+  local root=$1 short=
+  case $root in
+    "$DOCKERDIFF_ENGINE_DIR"/e | /tmp/dockerdiff-engine.*) ;;
+    *) fail "refusing to remove $root: not an engine root" ;;
+  esac
+  [ -d "$root" ] || return 0
+  if [ -s "$root/short-dir" ]; then short=$(cat "$root/short-dir"); fi
+  case $short in
+    "" | /tmp/dockerdiff-short.*) ;;
+    *) fail "refusing to remove $short: not an engine short directory" ;;
+  esac
+  unmount_under "$root"
+  rm -rf "$root"
+  if [ -n "$short" ]; then rm -rf "$short"; fi
+}
