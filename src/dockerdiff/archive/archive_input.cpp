@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <utility>
 
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/error.hpp"
@@ -40,6 +41,7 @@ class UniqueFd {
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
   int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -342,28 +344,28 @@ std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path&
 int spool_to_temp_file(int fd, const std::string& name) {
   const char* tmpdir = std::getenv("TMPDIR");
   const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-  int out = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (out < 0) {
+  int raw = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (raw < 0) {
     std::string pattern = dir + "/dockerdiff-spool-XXXXXX";
-    out = ::mkstemp(pattern.data());
-    if (out < 0) throw Error(name + ": cannot create a temporary file in " + dir + ": " + errno_text());
+    raw = ::mkstemp(pattern.data());
+    if (raw < 0) throw Error(name + ": cannot create a temporary file in " + dir + ": " + errno_text());
     ::unlink(pattern.c_str());
   }
+  UniqueFd out(raw);
   std::vector<char> buffer(std::size_t{1} << 20);
-  auto sink = make_fd_sink(out, name + " (temporary copy)");
+  auto sink = make_fd_sink(out.get(), name + " (temporary copy)");
   while (true) {
     const auto n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      ::close(out);
       throw Error(name + ": read failed: " + errno_text());
     }
     if (n == 0) break;
     sink->write(buffer.data(), static_cast<std::size_t>(n));
   }
   sink->finish();
-  ::lseek(out, 0, SEEK_SET);
-  return out;
+  ::lseek(out.get(), 0, SEEK_SET);
+  return out.release();
 }
 
 }  // namespace dockerdiff::archive
