@@ -8,6 +8,8 @@
 
 #include "dockerdiff/commands/host.hpp"
 #include "dockerdiff/commands/inspect.hpp"
+#include "dockerdiff/commands/restore.hpp"
+#include "dockerdiff/commands/verify.hpp"
 #include "dockerdiff/commands/slim.hpp"
 #include "dockerdiff/error.hpp"
 #include "dockerdiff/version.hpp"
@@ -71,6 +73,25 @@ int main(int argc, char** argv) {
       check_command->add_option("--engine", check_engine, "Ask docker or podman")->check(CLI::IsMember({"docker", "podman"}));
   check_command->add_option("--inventory", check.inventory, "Use an inventory file instead of an engine")->excludes(engine_option);
 
+  commands::RestoreOptions restore;
+  std::string restore_layout = "auto";
+  std::string restore_compression = "none";
+  auto* restore_command = app.add_subcommand("restore", "Refill the dropped layers of a slim archive from the bases");
+  restore_command->add_option("SLIM", restore.slim, "The slim archive")->required();
+  restore_command->add_option("-b,--base", restore.bases, "Archive, OCI layout directory, docker:REF or podman:REF (repeatable)")
+      ->required();
+  restore_command->add_option("-o,--output", restore.output, "Output archive, '-' for stdout")->required();
+  restore_command->add_option("--layout", restore_layout, "auto or keep")->check(CLI::IsMember({"auto", "keep"}));
+  restore_command->add_option("--compress", restore_compression, "Compress the output")
+      ->check(CLI::IsMember({"none", "gzip", "zstd"}));
+  restore_command->add_option("--level", restore.level, "Compression level (gzip 1-9, zstd 1-19)");
+
+  commands::VerifyOptions verify;
+  auto* verify_command = app.add_subcommand("verify", "Check an archive's structure and rehash every layer and blob");
+  verify_command->add_option("ARCHIVE", verify.archive, "Image archive or OCI layout directory")->required();
+  verify_command->add_option("-b,--base", verify.bases, "Bases that must provide every emptied layer (repeatable)");
+  verify_command->add_flag("--json", verify.json, "Print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -98,6 +119,12 @@ int main(int argc, char** argv) {
       check.engine = check_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
       return commands::run_check(check);
     }
+    if (app.got_subcommand("restore")) {
+      restore.layout = restore_layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
+      restore.compression = *archive::parse_compression(restore_compression);
+      return commands::run_restore(restore);
+    }
+    if (app.got_subcommand("verify")) return commands::run_verify(verify);
     return commands::run_inspect(inspect);
   } catch (const Error& error) {
     std::cerr << "dockerdiff: " << error.what() << "\n";
