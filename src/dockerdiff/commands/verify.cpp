@@ -1,10 +1,97 @@
 #include "dockerdiff/commands/verify.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "dockerdiff/archive/archive_input.hpp"
+#include "dockerdiff/commands/sources.hpp"
+#include "dockerdiff/engine/engine.hpp"
 #include "dockerdiff/error.hpp"
+#include "dockerdiff/image/base_set.hpp"
+#include "dockerdiff/image/verify.hpp"
 
 namespace dockerdiff::commands {
 
-// PLACEHOLDER until the verify work lands (branch issue4 only).
-int run_verify(const VerifyOptions&) { throw Error("verify: not implemented yet"); }
+namespace fs = std::filesystem;
+
+namespace {
+
+// Opens the archive without reading it into the model: verify reports what the reader would refuse.
+std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
+  if (spec == "-") return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
+  if (const auto ref = engine::parse_engine_ref(spec)) {
+    std::error_code ignored;
+    const auto directory = fs::temp_directory_path() / ("dockerdiff-verify-" + std::to_string(::getpid()));
+    fs::create_directories(directory);
+    const auto file = directory / "image.tar";
+    try {
+      engine::save_image(*ref, file);
+      auto input = archive::open_tar_archive(file, spec);
+      fs::remove_all(directory, ignored);
+      return input;
+    } catch (...) {
+      fs::remove_all(directory, ignored);
+      throw;
+    }
+  }
+  std::error_code error;
+  const auto status = fs::status(spec, error);
+  if (error || !fs::exists(status)) throw Error(spec + ": no such file or directory");
+  if (fs::is_directory(status)) return archive::open_layout_directory(spec, spec);
+  return archive::open_tar_archive(fs::path(spec), spec);
+}
+
+std::string line_of(const std::string& archive, const image::VerifyProblem& problem) {
+  return archive + ": " + (problem.path.empty() ? "" : problem.path + ": ") + problem.problem;
+}
+
+}  // namespace
+
+int run_verify(const VerifyOptions& options) {
+  image::BaseSet bases;
+  for (const auto& base : options.bases) add_base(bases, base);
+  image::VerifySettings settings;
+  if (!options.bases.empty()) settings.bases = &bases;
+
+  image::VerifyResult result;
+  std::string name = options.archive;
+  try {
+    auto input = open_input(options.archive);
+    name = input->name();
+    result = image::verify_archive(*input, settings);
+  } catch (const Error& error) {
+    // The archive cannot even be read as a tar: that is its one problem.
+    std::string text = error.what();
+    if (text.starts_with(name + ": ")) text = text.substr(name.size() + 2);
+    result.problems.push_back({"", text});
+  }
+
+  if (options.json) {
+    auto problems = nlohmann::json::array();
+    for (const auto& problem : result.problems) {
+      problems.push_back({{"path", problem.path}, {"problem", problem.problem}, {"message", line_of(name, problem)}});
+    }
+    const nlohmann::json report{{"archive", name},
+                                {"sound", result.sound()},
+                                {"problems", problems},
+                                {"layers_checked", result.layers_checked},
+                                {"blobs_checked", result.blobs_checked}};
+    std::cout << report.dump(2) << "\n";
+  } else {
+    for (const auto& problem : result.problems) std::cout << line_of(name, problem) << "\n";
+    if (result.sound()) {
+      std::cerr << name << ": sound (" << result.layers_checked << " layers, " << result.blobs_checked
+                << " blobs checked)\n";
+    } else {
+      std::cerr << name << ": " << result.problems.size() << (result.problems.size() == 1 ? " problem" : " problems")
+                << "\n";
+    }
+  }
+  return result.sound() ? 0 : 1;
+}
 
 }  // namespace dockerdiff::commands
