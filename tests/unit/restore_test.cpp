@@ -1,0 +1,432 @@
+// restore: slim(T, B) refilled from B gives back every layer of T byte for byte, with T's configs
+// and tags, in every layout; with --layout keep a legacy T comes back under T's entry names.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dockerdiff/commands/restore.hpp"
+#include "dockerdiff/commands/slim.hpp"
+#include "dockerdiff/digest.hpp"
+#include "dockerdiff/error.hpp"
+#include "support/fixture.hpp"
+#include "support/harness.hpp"
+
+namespace dockerdiff::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using archive::Compression;
+using archive::EntryType;
+using plan::LayoutMode;
+
+// A small layer whose bytes are determined by its name.
+std::string layer(const std::string& name, std::size_t lines = 20) {
+  std::uint64_t state = 1469598103934665603ULL;
+  for (const char c : name) state = (state ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  std::string data;
+  for (std::size_t i = 0; i < lines; ++i) {
+    data += name + " ";
+    for (int c = 0; c < 32; ++c) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      data += static_cast<char>('a' + static_cast<int>((state >> 59) % 26));
+    }
+    data += "\n";
+  }
+  return make_layer_tar({{name + "/data.txt", data}});
+}
+
+struct Scenario {
+  std::vector<FixtureImage> target;
+  FixtureOptions target_options;
+  std::vector<std::vector<FixtureImage>> bases;  // one archive each
+  std::vector<FixtureOptions> base_options;      // defaults to legacy when shorter
+  LayoutMode slim_layout = LayoutMode::automatic;
+  LayoutMode restore_layout = LayoutMode::automatic;
+  Compression slim_compression = Compression::none;
+  Compression restore_compression = Compression::none;
+  bool base_as_directory = false;  // the first base as an OCI layout directory (oci / docker25 only)
+};
+
+struct Outcome {
+  std::string target;
+  std::string slim;
+  std::string restored;
+};
+
+Outcome slim_and_restore(const TempDir& dir, const Scenario& setup) {
+  Outcome outcome;
+  outcome.target = write_fixture(setup.target, setup.target_options);
+  write_file(dir / "target.tar", outcome.target);
+  std::vector<std::string> bases;
+  for (std::size_t i = 0; i < setup.bases.size(); ++i) {
+    const auto options = i < setup.base_options.size() ? setup.base_options[i] : FixtureOptions{};
+    const auto path = dir / ("base" + std::to_string(i) + (i == 0 && setup.base_as_directory ? "" : ".tar"));
+    if (i == 0 && setup.base_as_directory) {
+      write_fixture_directory(path, setup.bases[i], options);
+    } else {
+      write_fixture_file(path, setup.bases[i], options);
+    }
+    bases.push_back(path.string());
+  }
+  commands::SlimOptions slim;
+  slim.targets = {(dir / "target.tar").string()};
+  slim.bases = bases;
+  slim.output = (dir / "slim.tar").string();
+  slim.layout = setup.slim_layout;
+  slim.compression = setup.slim_compression;
+  slim.quiet = true;
+  EXPECT_EQ(commands::run_slim(slim), 0);
+  outcome.slim = read_file(dir / "slim.tar");
+
+  commands::RestoreOptions restore;
+  restore.slim = slim.output;
+  restore.bases = bases;
+  restore.output = (dir / "restored.tar").string();
+  restore.layout = setup.restore_layout;
+  restore.compression = setup.restore_compression;
+  EXPECT_EQ(commands::run_restore(restore), 0);
+  outcome.restored = read_file(dir / "restored.tar");
+  return outcome;
+}
+
+std::string config_digest(const ArchiveContents& contents, const ArchiveImage& image) {
+  return dockerdiff::sha256_digest(resolved_content(contents, image.config_path));
+}
+
+// Every image of T is in R with the same config digest, tags and diff_ids, and every layer's stored
+// bytes (links followed) equal T's; R holds no empty layer and no slim record.
+void expect_round_trip(const Outcome& outcome) {
+  const auto target = read_tar(outcome.target);
+  const auto restored = read_tar(outcome.restored);
+  const auto target_images = list_archive_images(target);
+  const auto restored_images = list_archive_images(restored);
+  ASSERT_EQ(target_images.size(), restored_images.size());
+  std::size_t layers = 0;
+  for (const auto& want : target_images) {
+    const auto digest = config_digest(target, want);
+    const ArchiveImage* got = nullptr;
+    for (const auto& candidate : restored_images) {
+      if (config_digest(restored, candidate) == digest && candidate.tags == want.tags) got = &candidate;
+    }
+    ASSERT_NE(got, nullptr) << "no image with config " << digest << " and the same tags";
+    ASSERT_EQ(got->diff_ids, want.diff_ids);
+    ASSERT_EQ(got->layer_paths.size(), want.layer_paths.size());
+    for (std::size_t l = 0; l < want.layer_paths.size(); ++l) {
+      const auto& bytes = resolved_content(restored, got->layer_paths[l]);
+      EXPECT_FALSE(bytes.empty()) << got->layer_paths[l];
+      EXPECT_TRUE(bytes == resolved_content(target, want.layer_paths[l])) << "layer " << l << " at " << got->layer_paths[l];
+      ++layers;
+    }
+  }
+  std::size_t checked = 0;
+  EXPECT_EQ(check_layers_read_back(outcome.restored, &checked), std::vector<std::string>{});
+  EXPECT_EQ(checked, layers);
+  EXPECT_FALSE(restored.contains("dockerdiff.json"));
+}
+
+// Same entry names as T, and every file (links followed) holds the same bytes.
+void expect_same_entries(const Outcome& outcome) {
+  const auto target = read_tar(outcome.target);
+  const auto restored = read_tar(outcome.restored);
+  std::set<std::string> want;
+  std::set<std::string> got;
+  for (const auto& [path, entry] : target) want.insert(path);
+  for (const auto& [path, entry] : restored) got.insert(path);
+  EXPECT_EQ(got, want);
+  for (const auto& [path, entry] : target) {
+    if (entry.type == EntryType::directory || !restored.contains(path)) continue;
+    EXPECT_TRUE(resolved_content(restored, path) == resolved_content(target, path)) << path;
+  }
+}
+
+std::size_t empty_layers(const std::string& archive_bytes) {
+  const auto contents = read_tar(archive_bytes);
+  std::size_t count = 0;
+  for (const auto& image : list_archive_images(contents)) {
+    for (const auto& path : image.layer_paths) count += resolved_content(contents, path).empty();
+  }
+  return count;
+}
+
+FixtureOptions with_layout(FixtureLayout layout, Compression layers = Compression::none) {
+  FixtureOptions options;
+  options.layout = layout;
+  options.layer_compression = layers;
+  return options;
+}
+
+// T: two images sharing a base prefix; B: the prefix.
+Scenario two_images(FixtureLayout layout, Compression layers = Compression::none) {
+  Scenario setup;
+  setup.target = {{{"app:1"}, {layer("os"), layer("lib"), layer("app1")}}, {{"app:2"}, {layer("os"), layer("lib"), layer("app2")}}};
+  setup.target_options = with_layout(layout, layers);
+  setup.bases = {{{{"base:1"}, {layer("os"), layer("lib")}}}};
+  setup.base_options = {with_layout(layout, layers)};
+  return setup;
+}
+
+TEST(Restore, LegacyAutoRoundTrip) {
+  TempDir dir;
+  const auto outcome = slim_and_restore(dir, two_images(FixtureLayout::legacy));
+  EXPECT_EQ(empty_layers(outcome.slim), 4u);
+  expect_round_trip(outcome);
+  EXPECT_TRUE(read_tar(outcome.restored).contains("index.json"));  // docker25 layout
+}
+
+TEST(Restore, LegacyKeepRoundTripGivesBackTheEntries) {
+  TempDir dir;
+  auto setup = two_images(FixtureLayout::legacy);
+  setup.slim_layout = LayoutMode::keep;
+  setup.restore_layout = LayoutMode::keep;
+  const auto outcome = slim_and_restore(dir, setup);
+  EXPECT_GT(empty_layers(outcome.slim), 0u);
+  expect_round_trip(outcome);
+  expect_same_entries(outcome);
+}
+
+TEST(Restore, LegacyKeepSlimRestoredWithAutoBecomesDocker25) {
+  TempDir dir;
+  auto setup = two_images(FixtureLayout::legacy);
+  setup.slim_layout = LayoutMode::keep;
+  const auto outcome = slim_and_restore(dir, setup);
+  expect_round_trip(outcome);
+  EXPECT_TRUE(read_tar(outcome.restored).contains("index.json"));
+}
+
+TEST(Restore, Docker25RoundTrip) {
+  for (const auto mode : {LayoutMode::automatic, LayoutMode::keep}) {
+    TempDir dir;
+    auto setup = two_images(FixtureLayout::docker25);
+    setup.restore_layout = mode;
+    const auto outcome = slim_and_restore(dir, setup);
+    EXPECT_EQ(empty_layers(outcome.slim), 4u);
+    expect_round_trip(outcome);
+    expect_same_entries(outcome);
+  }
+}
+
+TEST(Restore, OciRoundTripWithGzipLayerBlobs) {
+  for (const auto compression : {Compression::none, Compression::gzip}) {
+    TempDir dir;
+    const auto outcome = slim_and_restore(dir, two_images(FixtureLayout::oci, compression));
+    EXPECT_EQ(empty_layers(outcome.slim), 4u);
+    expect_round_trip(outcome);
+    expect_same_entries(outcome);
+  }
+}
+
+TEST(Restore, BasesInOtherLayoutsCompressedArchivesAndDirectories) {
+  TempDir dir;
+  auto setup = two_images(FixtureLayout::legacy);
+  setup.target_options.archive_compression = Compression::gzip;
+  // The prefix split over two bases: an OCI layout directory and a zstd docker25 archive.
+  setup.bases = {{{{"os:1"}, {layer("os")}}}, {{{"lib:1"}, {layer("os"), layer("lib")}}}};
+  setup.base_options = {with_layout(FixtureLayout::oci), with_layout(FixtureLayout::docker25)};
+  setup.base_options[1].archive_compression = Compression::zstd;
+  setup.base_as_directory = true;
+  setup.slim_compression = Compression::gzip;
+  setup.restore_compression = Compression::zstd;
+  const auto outcome = slim_and_restore(dir, setup);
+  expect_round_trip(outcome);
+}
+
+// docker save stores a repeated layer once and links the other copies to it. Here the stored copy
+// belongs to a dropped layer and a linked copy to a kept one (another chain): slim moves the data
+// to the kept path; restore refills the emptied original, so names and contents are T's again.
+TEST(Restore, RepeatedLinkedLayers) {
+  for (const bool hardlinks : {false, true}) {
+    TempDir dir;
+    Scenario setup;
+    setup.target = {{{"one:1"}, {layer("os"), layer("shared")}},
+                    {{"two:1"}, {layer("other"), layer("shared")}},
+                    {{"three:1"}, {layer("os"), layer("shared"), layer("top")}}};
+    setup.target_options.use_hardlinks = hardlinks;
+    setup.bases = {{{{"base:1"}, {layer("os"), layer("shared")}}}};
+    setup.slim_layout = LayoutMode::keep;
+    setup.restore_layout = LayoutMode::keep;
+    const auto outcome = slim_and_restore(dir, setup);
+    expect_round_trip(outcome);
+    expect_same_entries(outcome);
+
+    TempDir auto_dir;
+    setup.restore_layout = LayoutMode::automatic;
+    expect_round_trip(slim_and_restore(auto_dir, setup));
+  }
+}
+
+TEST(Restore, ABaseThatLacksALayerIsAnErrorAndWritesNothing) {
+  TempDir dir;
+  write_fixture_file(dir / "target.tar", {{{"app:1"}, {layer("os"), layer("lib"), layer("app")}}});
+  write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os"), layer("lib")}}});
+  write_fixture_file(dir / "small.tar", {{{"small:1"}, {layer("os")}}});
+  commands::SlimOptions slim;
+  slim.targets = {(dir / "target.tar").string()};
+  slim.bases = {(dir / "base.tar").string()};
+  slim.output = (dir / "slim.tar").string();
+  slim.quiet = true;
+  ASSERT_EQ(commands::run_slim(slim), 0);
+
+  commands::RestoreOptions restore;
+  restore.slim = slim.output;
+  restore.bases = {(dir / "small.tar").string()};
+  restore.output = (dir / "restored.tar").string();
+  try {
+    commands::run_restore(restore);
+    FAIL() << "restore succeeded without the layer";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(diff_id_of(layer("lib"))), std::string::npos) << message;
+    EXPECT_NE(message.find("app:1"), std::string::npos) << message;
+  }
+  EXPECT_FALSE(fs::exists(dir / "restored.tar"));
+  EXPECT_EQ(temporary_files(dir.path()), std::vector<std::string>{});
+}
+
+TEST(Restore, ABaseWithTheLayerStoredDifferentlyIsAnError) {
+  TempDir dir;
+  const auto gzip = with_layout(FixtureLayout::oci, Compression::gzip);
+  write_fixture_file(dir / "target.tar", {{{"app:1"}, {layer("os"), layer("app")}}}, gzip);
+  write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}}, gzip);
+  write_fixture_file(dir / "plain.tar", {{{"base:1"}, {layer("os")}}});
+  commands::SlimOptions slim;
+  slim.targets = {(dir / "target.tar").string()};
+  slim.bases = {(dir / "base.tar").string()};
+  slim.output = (dir / "slim.tar").string();
+  slim.quiet = true;
+  ASSERT_EQ(commands::run_slim(slim), 0);
+  commands::RestoreOptions restore;
+  restore.slim = slim.output;
+  restore.bases = {(dir / "plain.tar").string()};
+  restore.output = (dir / "restored.tar").string();
+  try {
+    commands::run_restore(restore);
+    FAIL() << "restore succeeded with a differently stored layer";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(diff_id_of(layer("os"))), std::string::npos) << message;
+    EXPECT_NE(message.find("stored differently"), std::string::npos) << message;
+  }
+  EXPECT_FALSE(fs::exists(dir / "restored.tar"));
+}
+
+TEST(Restore, OutputThatIsAnInputIsRefused) {
+  TempDir dir;
+  write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}});
+  commands::RestoreOptions restore;
+  restore.slim = (dir / "base.tar").string();
+  restore.bases = {(dir / "base.tar").string()};
+  restore.output = (dir / "base.tar").string();
+  EXPECT_THROW(commands::run_restore(restore), Error);
+}
+
+TEST(Restore, ThroughTheBinary) {
+  TempDir dir;
+  write_fixture_file(dir / "target.tar", {{{"app:1"}, {layer("os"), layer("app")}}}, with_layout(FixtureLayout::oci));
+  write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}}, with_layout(FixtureLayout::oci));
+  write_fixture_file(dir / "other.tar", {{{"other:1"}, {layer("other")}}}, with_layout(FixtureLayout::oci));
+  fs::create_directories(dir / "io");
+  const auto slim = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io", {"slim", "target.tar", "-b", "base.tar", "-o", "slim.tar", "-q"}, 60);
+  ASSERT_EQ(slim.status, 0) << slim.err;
+  const auto restore = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io",
+                                   {"restore", "slim.tar", "-b", "base.tar", "-o", "restored.tar.gz", "--compress", "gzip"}, 60);
+  ASSERT_EQ(restore.status, 0) << restore.err;
+  expect_round_trip({read_file(dir / "target.tar"), read_file(dir / "slim.tar"), read_file(dir / "restored.tar.gz")});
+
+  const auto to_stdout = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io", {"restore", "slim.tar", "-b", "base.tar", "-o", "-"}, 60);
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  expect_round_trip({read_file(dir / "target.tar"), read_file(dir / "slim.tar"), to_stdout.out});
+
+  const auto missing = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io", {"restore", "slim.tar", "-b", "other.tar", "-o", "bad.tar"}, 60);
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.err.find(diff_id_of(layer("os"))), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("app:1"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(dir / "bad.tar"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property: random images and bases, every layout; restore(slim(T, B), B) gives back T's layers.
+
+constexpr std::uint32_t kSeed = 0x7e57043;
+constexpr int kIterations = 200;
+
+TEST(RestoreProperty, RoundTripOnRandomImagesAndBases) {
+  const char* seed_text = std::getenv("DOCKERDIFF_PROPERTY_SEED");
+  const char* iterations_text = std::getenv("DOCKERDIFF_PROPERTY_ITERATIONS");
+  const auto seed = seed_text != nullptr ? static_cast<std::uint32_t>(std::stoul(seed_text)) : kSeed;
+  const int iterations = iterations_text != nullptr ? std::stoi(iterations_text) : kIterations;
+  std::mt19937 engine(seed);
+  const auto between = [&](std::size_t low, std::size_t high) { return std::uniform_int_distribution<std::size_t>(low, high)(engine); };
+  const auto chance = [&](double p) { return std::bernoulli_distribution(p)(engine); };
+
+  std::vector<std::string> pool;
+  for (int i = 0; i < 8; ++i) pool.push_back(layer("p" + std::to_string(i), 5 + static_cast<std::size_t>(i) * 3));
+  const std::vector<FixtureLayout> layouts{FixtureLayout::legacy, FixtureLayout::docker25, FixtureLayout::oci};
+
+  std::size_t refilled = 0;
+  for (int iteration = 0; iteration < iterations; ++iteration) {
+    std::ostringstream trace;
+    trace << "seed " << seed << " iteration " << iteration;
+    SCOPED_TRACE(trace.str());
+
+    Scenario setup;
+    const auto target_layout = layouts[between(0, 2)];
+    const auto layer_compression = target_layout == FixtureLayout::oci && chance(0.5) ? Compression::gzip : Compression::none;
+    setup.target_options = with_layout(target_layout, layer_compression);
+    setup.target_options.use_hardlinks = chance(0.3);
+    setup.target_options.archive_compression = chance(0.2) ? Compression::gzip : Compression::none;
+    const auto images = between(1, 3);
+    for (std::size_t i = 0; i < images; ++i) {
+      FixtureImage image{{"img" + std::to_string(i) + ":" + std::to_string(iteration)}, {}};
+      const auto depth = between(1, 4);
+      for (std::size_t l = 0; l < depth; ++l) image.layers.push_back(pool[between(0, pool.size() - 1)]);
+      setup.target.push_back(std::move(image));
+    }
+    // Bases: prefixes of target images (so something is dropped) and random stacks.
+    const auto base_count = between(1, 2);
+    for (std::size_t b = 0; b < base_count; ++b) {
+      std::vector<FixtureImage> base;
+      const auto& from = setup.target[between(0, setup.target.size() - 1)];
+      FixtureImage prefix{{"base" + std::to_string(b) + ":p"}, {}};
+      prefix.layers.assign(from.layers.begin(), from.layers.begin() + static_cast<std::ptrdiff_t>(between(1, from.layers.size())));
+      base.push_back(std::move(prefix));
+      if (chance(0.5)) {
+        FixtureImage random_image{{"base" + std::to_string(b) + ":r"}, {}};
+        const auto depth = between(1, 3);
+        for (std::size_t l = 0; l < depth; ++l) random_image.layers.push_back(pool[between(0, pool.size() - 1)]);
+        base.push_back(std::move(random_image));
+      }
+      setup.bases.push_back(std::move(base));
+      // A gzip OCI target needs its gzip blobs back: its bases are stored that way too.
+      auto options = layer_compression == Compression::gzip ? with_layout(FixtureLayout::oci, Compression::gzip)
+                                                             : with_layout(layouts[between(0, 2)]);
+      options.archive_compression = chance(0.2) ? Compression::zstd : Compression::none;
+      setup.base_options.push_back(options);
+    }
+    setup.base_as_directory = setup.base_options[0].layout != FixtureLayout::legacy && chance(0.3);
+    setup.slim_layout = chance(0.5) ? LayoutMode::keep : LayoutMode::automatic;
+    setup.restore_layout = chance(0.5) ? LayoutMode::keep : LayoutMode::automatic;
+
+    TempDir dir;
+    const auto outcome = slim_and_restore(dir, setup);
+    refilled += empty_layers(outcome.slim);
+    expect_round_trip(outcome);
+    const bool keeps_names = target_layout != FixtureLayout::legacy ||
+                             (setup.slim_layout == LayoutMode::keep && setup.restore_layout == LayoutMode::keep);
+    if (keeps_names) expect_same_entries(outcome);
+    if (::testing::Test::HasFailure()) break;
+  }
+  std::cout << "[ property ] seed " << seed << ": " << iterations << " iterations, " << refilled << " empty layers refilled\n";
+  EXPECT_GT(refilled, 0u);
+}
+
+}  // namespace
+}  // namespace dockerdiff::testing

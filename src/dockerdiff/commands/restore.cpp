@@ -1,10 +1,90 @@
 #include "dockerdiff/commands/restore.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "dockerdiff/archive/atomic_output.hpp"
+#include "dockerdiff/commands/plan_writer.hpp"
+#include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/error.hpp"
+#include "dockerdiff/plan/restore_plan.hpp"
 
 namespace dockerdiff::commands {
 
-// PLACEHOLDER until the restore work lands (branch issue4 only).
-int run_restore(const RestoreOptions&) { throw Error("restore: not implemented yet"); }
+namespace fs = std::filesystem;
+
+namespace {
+
+void validate(const RestoreOptions& options) {
+  if (options.slim.empty()) throw usage_error("restore: no SLIM archive given");
+  if (options.bases.empty()) throw usage_error("restore: no base given (-b BASE)");
+  if (options.output.empty()) throw usage_error("restore: no output given (-o OUT)");
+  std::size_t stdin_uses = options.slim == "-";
+  for (const auto& spec : options.bases) stdin_uses += spec == "-";
+  if (stdin_uses > 1) throw usage_error("restore: stdin ('-') can be read only once");
+  if (options.level) {
+    const int max = options.compression == archive::Compression::gzip ? 9 : 19;
+    if (options.compression == archive::Compression::none) throw usage_error("restore: --level needs --compress gzip or zstd");
+    if (*options.level < 1 || *options.level > max) {
+      throw usage_error("restore: --level for " + std::string(archive::compression_name(options.compression)) +
+                        " must be 1.." + std::to_string(max));
+    }
+  }
+  if (options.output == "-" && ::isatty(1)) throw usage_error("restore: refusing to write an archive to a terminal; redirect stdout");
+  if (options.output == "-") return;
+  std::vector<std::string> specs = options.bases;
+  specs.push_back(options.slim);
+  for (const auto& spec : specs) {
+    const auto path = local_path(spec);
+    std::error_code error;
+    if (path && fs::equivalent(*path, options.output, error)) {
+      throw usage_error("restore: output " + options.output + " is also an input (" + spec + ")");
+    }
+  }
+}
+
+std::unique_ptr<archive::ByteSink> make_sink(int fd, const std::string& name, const RestoreOptions& options) {
+  if (options.compression == archive::Compression::none) return archive::make_fd_sink(fd, name);
+  return archive::make_compressing_sink(fd, name, options.compression, options.level.value_or(0));
+}
+
+}  // namespace
+
+int run_restore(const RestoreOptions& options) {
+  validate(options);
+
+  // Read: the slim archive and every base, before anything is written.
+  auto slim = open_archive(options.slim);
+  std::vector<OpenedArchive> bases;
+  for (const auto& spec : options.bases) bases.push_back(open_archive(spec));
+
+  // Plan: fails (naming the layer and image) before an output file exists.
+  std::vector<plan::PlanInput> base_inputs;
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    base_inputs.push_back({options.bases[i], &bases[i].input->entries(), &bases[i].images});
+  }
+  const auto restore = plan::plan_restore({options.slim, &slim.input->entries(), &slim.images}, base_inputs, options.layout);
+
+  // Write: inputs in the plan's order {slim, bases...}.
+  std::vector<archive::ArchiveInput*> sources{slim.input.get()};
+  for (auto& base : bases) sources.push_back(base.input.get());
+  if (options.output == "-") {
+    auto sink = make_sink(1, "stdout", options);
+    write_plan(restore.plan, sources, *sink);
+  } else {
+    archive::AtomicOutputFile file(options.output);
+    auto sink = make_sink(file.fd(), options.output, options);
+    write_plan(restore.plan, sources, *sink);
+    file.commit();
+  }
+
+  std::cerr << "dockerdiff restore: " << (options.output == "-" ? std::string("stdout") : options.output) << ": "
+            << restore.refilled.size() << " layer" << (restore.refilled.size() == 1 ? "" : "s") << " refilled, "
+            << image::layout_name(restore.plan.layout) << " layout\n";
+  return 0;
+}
 
 }  // namespace dockerdiff::commands
