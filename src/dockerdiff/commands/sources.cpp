@@ -43,22 +43,6 @@ class TemporaryDirectory {
   fs::path path_;
 };
 
-std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
-  if (spec == "-") return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
-  if (const auto ref = engine::parse_engine_ref(spec)) {
-    TemporaryDirectory directory;
-    const auto file = directory.path() / "image.tar";
-    engine::save_image(*ref, file);
-    // The open descriptor keeps the data; the directory goes away at once.
-    return archive::open_tar_archive(file, spec);
-  }
-  std::error_code error;
-  const auto status = fs::status(spec, error);
-  if (error || !fs::exists(status)) throw Error(spec + ": no such file or directory");
-  if (fs::is_directory(status)) return archive::open_layout_directory(spec, spec);
-  return archive::open_tar_archive(fs::path(spec), spec);
-}
-
 bool looks_like_json_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(path + ": " + std::strerror(errno));
@@ -86,6 +70,22 @@ nlohmann::json read_inventory(const std::string& path) {
 }
 
 }  // namespace
+
+std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
+  if (spec == "-") return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
+  if (const auto ref = engine::parse_engine_ref(spec)) {
+    TemporaryDirectory directory;
+    const auto file = directory.path() / "image.tar";
+    engine::save_image(*ref, file);
+    // The open descriptor keeps the data; the directory goes away at once.
+    return archive::open_tar_archive(file, spec);
+  }
+  std::error_code error;
+  const auto status = fs::status(spec, error);
+  if (error || !fs::exists(status)) throw Error(spec + ": no such file or directory");
+  if (fs::is_directory(status)) return archive::open_layout_directory(spec, spec);
+  return archive::open_tar_archive(fs::path(spec), spec);
+}
 
 OpenedArchive open_archive(const std::string& spec) {
   OpenedArchive opened;

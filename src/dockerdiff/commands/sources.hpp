@@ -17,6 +17,10 @@ struct OpenedArchive {
   image::ImageArchive images;
 };
 
+// Opens an input without reading it into the model (verify reports what the reader would refuse):
+// "-" (stdin, spooled), "docker:REF" / "podman:REF" (saved), an OCI layout directory or a tar.
+std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec);
+
 // "-" (stdin), "docker:REF" / "podman:REF" (saved through the engine), an OCI layout directory or
 // an archive file (any supported compression).
 OpenedArchive open_archive(const std::string& spec);

@@ -1,7 +1,5 @@
 #include "dockerdiff/commands/verify.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -9,41 +7,13 @@
 
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/engine/engine.hpp"
 #include "dockerdiff/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/verify.hpp"
 
 namespace dockerdiff::commands {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-// Opens the archive without reading it into the model: verify reports what the reader would refuse.
-std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
-  if (spec == "-") return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
-  if (const auto ref = engine::parse_engine_ref(spec)) {
-    std::error_code ignored;
-    const auto directory = fs::temp_directory_path() / ("dockerdiff-verify-" + std::to_string(::getpid()));
-    fs::create_directories(directory);
-    const auto file = directory / "image.tar";
-    try {
-      engine::save_image(*ref, file);
-      auto input = archive::open_tar_archive(file, spec);
-      fs::remove_all(directory, ignored);
-      return input;
-    } catch (...) {
-      fs::remove_all(directory, ignored);
-      throw;
-    }
-  }
-  std::error_code error;
-  const auto status = fs::status(spec, error);
-  if (error || !fs::exists(status)) throw Error(spec + ": no such file or directory");
-  if (fs::is_directory(status)) return archive::open_layout_directory(spec, spec);
-  return archive::open_tar_archive(fs::path(spec), spec);
-}
 
 std::string line_of(const std::string& archive, const image::VerifyProblem& problem) {
   return archive + ": " + (problem.path.empty() ? "" : problem.path + ": ") + problem.problem;
