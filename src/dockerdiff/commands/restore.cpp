@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "dockerdiff/archive/atomic_output.hpp"
+#include "dockerdiff/commands/output.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/error.hpp"
@@ -25,15 +26,7 @@ void validate(const RestoreOptions& options) {
   std::size_t stdin_uses = options.slim == "-";
   for (const auto& spec : options.bases) stdin_uses += spec == "-";
   if (stdin_uses > 1) throw usage_error("restore: stdin ('-') can be read only once");
-  if (options.level) {
-    const int max = options.compression == archive::Compression::gzip ? 9 : 19;
-    if (options.compression == archive::Compression::none) throw usage_error("restore: --level needs --compress gzip or zstd");
-    if (*options.level < 1 || *options.level > max) {
-      throw usage_error("restore: --level for " + std::string(archive::compression_name(options.compression)) +
-                        " must be 1.." + std::to_string(max));
-    }
-  }
-  if (options.output == "-" && ::isatty(1)) throw usage_error("restore: refusing to write an archive to a terminal; redirect stdout");
+  check_output_options("restore", {options.compression, options.level}, options.output);
   if (options.output == "-") return;
   std::vector<std::string> specs = options.bases;
   specs.push_back(options.slim);
@@ -46,10 +39,6 @@ void validate(const RestoreOptions& options) {
   }
 }
 
-std::unique_ptr<archive::ByteSink> make_sink(int fd, const std::string& name, const RestoreOptions& options) {
-  if (options.compression == archive::Compression::none) return archive::make_fd_sink(fd, name);
-  return archive::make_compressing_sink(fd, name, options.compression, options.level.value_or(0));
-}
 
 }  // namespace
 
@@ -72,11 +61,11 @@ int run_restore(const RestoreOptions& options) {
   std::vector<archive::ArchiveInput*> sources{slim.input.get()};
   for (auto& base : bases) sources.push_back(base.input.get());
   if (options.output == "-") {
-    auto sink = make_sink(1, "stdout", options);
+    auto sink = make_output_sink(1, "stdout", {options.compression, options.level});
     write_plan(restore.plan, sources, *sink);
   } else {
     archive::AtomicOutputFile file(options.output);
-    auto sink = make_sink(file.fd(), options.output, options);
+    auto sink = make_output_sink(file.fd(), options.output, {options.compression, options.level});
     write_plan(restore.plan, sources, *sink);
     file.commit();
   }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "dockerdiff/archive/atomic_output.hpp"
+#include "dockerdiff/commands/output.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/engine/engine.hpp"
@@ -31,15 +32,7 @@ void validate(const SlimOptions& options) {
   for (const auto& spec : options.targets) stdin_uses += spec == "-";
   for (const auto& spec : options.bases) stdin_uses += spec == "-";
   if (stdin_uses > 1) throw usage_error("slim: stdin ('-') can be read only once");
-  if (options.level) {
-    const int max = options.compression == archive::Compression::gzip ? 9 : 19;
-    if (options.compression == archive::Compression::none) throw usage_error("slim: --level needs --compress gzip or zstd");
-    if (*options.level < 1 || *options.level > max) {
-      throw usage_error("slim: --level for " + std::string(archive::compression_name(options.compression)) +
-                        " must be 1.." + std::to_string(max));
-    }
-  }
-  if (options.output == "-" && ::isatty(1)) throw usage_error("slim: refusing to write an archive to a terminal; redirect stdout");
+  check_output_options("slim", {options.compression, options.level}, options.output);
 }
 
 // "dist/app.tar.gz" -> "app"; "docker:registry/app:1.0" -> "registry_app_1.0".
@@ -139,10 +132,6 @@ class CreatedDirectory {
   std::string created_;
 };
 
-std::unique_ptr<archive::ByteSink> make_sink(int fd, const std::string& name, const SlimOptions& options) {
-  if (options.compression == archive::Compression::none) return archive::make_fd_sink(fd, name);
-  return archive::make_compressing_sink(fd, name, options.compression, options.level.value_or(0));
-}
 
 }  // namespace
 
@@ -181,13 +170,13 @@ int run_slim(const SlimOptions& options) {
     std::vector<archive::ArchiveInput*> sources;
     for (const auto index : jobs[j].targets) sources.push_back(targets[index].input.get());
     if (jobs[j].path == "-") {
-      auto sink = make_sink(1, "stdout", options);
+      auto sink = make_output_sink(1, "stdout", {options.compression, options.level});
       write_plan(plans[j], sources, *sink);
       report.outputs[j].output_bytes = sink->bytes_written();
       continue;
     }
     pending.push_back(std::make_unique<archive::AtomicOutputFile>(jobs[j].path));
-    auto sink = make_sink(pending.back()->fd(), jobs[j].path, options);
+    auto sink = make_output_sink(pending.back()->fd(), jobs[j].path, {options.compression, options.level});
     write_plan(plans[j], sources, *sink);
     report.outputs[j].output_bytes = sink->bytes_written();
   }
