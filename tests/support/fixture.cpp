@@ -655,4 +655,14 @@ void write_file(const fs::path& path, const std::string& content) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+const std::string& sample_base_layer() {
+  static const std::string layer = make_layer_tar({{"etc/os-release", "ID=fixture\nVERSION_ID=1\n"}});
+  return layer;
+}
+
+const std::string& sample_app_layer() {
+  static const std::string layer = make_layer_tar({{"app/run.sh", "#!/bin/sh\n" + std::string(20000, 'a')}});
+  return layer;
+}
+
 }  // namespace dockerdiff::testing

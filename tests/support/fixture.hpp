@@ -20,6 +20,11 @@ using Files = std::vector<std::pair<std::string, std::string>>;  // path -> cont
 // An uncompressed layer tar holding these files (deterministic bytes).
 std::string make_layer_tar(const Files& files);
 
+// Two small layers shared by the CLI, hostile-input and verify tests (the truncation offsets of the
+// hostile-input corpus are computed from these bytes).
+const std::string& sample_base_layer();  // etc/os-release
+const std::string& sample_app_layer();   // app/run.sh, 20 kB
+
 struct FixtureImage {
   std::vector<std::string> tags;
   std::vector<std::string> layers;  // uncompressed layer tars, bottom first

@@ -64,16 +64,6 @@ bool contains_nocase(const std::string& text, const std::string& part) {
 // ---------------------------------------------------------------------------------------------
 // The images.
 
-const std::string& base_layer() {
-  static const std::string layer = fx::make_layer_tar({{"etc/os-release", "ID=fixture\nVERSION_ID=1\n"}});
-  return layer;
-}
-
-const std::string& app_layer() {
-  static const std::string layer = fx::make_layer_tar({{"app/run.sh", "#!/bin/sh\n" + std::string(20000, 'a')}});
-  return layer;
-}
-
 std::string pseudo_random_bytes(std::size_t size, std::uint32_t seed) {
   std::mt19937 generator(seed);
   std::string out(size, '\0');
@@ -87,8 +77,8 @@ const std::string& incompressible_layer() {
   return layer;
 }
 
-fx::FixtureImage base_image() { return {{"base:1"}, {base_layer()}}; }
-fx::FixtureImage app_image() { return {{"app:1"}, {base_layer(), app_layer()}}; }
+fx::FixtureImage base_image() { return {{"base:1"}, {fx::sample_base_layer()}}; }
+fx::FixtureImage app_image() { return {{"app:1"}, {fx::sample_base_layer(), fx::sample_app_layer()}}; }
 
 fx::FixtureOptions layout_options(fx::FixtureLayout layout, Compression compression = Compression::none) {
   fx::FixtureOptions options;
@@ -239,13 +229,13 @@ std::vector<BadCase> bad_cases() {
   // --- the archive container itself ---
   cases.push_back({"TruncatedPlainTarInsideLayerData", bad, writes(bad, [] {
                      const auto archive = fx::write_fixture({app_image()});
-                     const auto at = find_or_throw(archive, app_layer());
-                     return archive.substr(0, at + app_layer().size() / 2);
+                     const auto at = find_or_throw(archive, fx::sample_app_layer());
+                     return archive.substr(0, at + fx::sample_app_layer().size() / 2);
                    }),
                    {bad}, truncated});
   cases.push_back({"TruncatedPlainTarInsideHeader", bad, writes(bad, [] {
                      const auto archive = fx::write_fixture({app_image()});
-                     const auto end_of_data = find_or_throw(archive, app_layer()) + app_layer().size();
+                     const auto end_of_data = find_or_throw(archive, fx::sample_app_layer()) + fx::sample_app_layer().size();
                      const auto next_header = (end_of_data + 511) / 512 * 512;
                      return archive.substr(0, next_header + 100);
                    }),
@@ -274,7 +264,7 @@ std::vector<BadCase> bad_cases() {
                    {bad}, corrupt});
   // Deflate stores incompressible data as it is: only the gzip trailer's CRC-32 notices the damage.
   cases.push_back({"CorruptGzipBytesInsideStoredLayerData", bad, writes(bad, [] {
-                     const auto archive = fx::write_fixture({{{"app:1"}, {base_layer(), incompressible_layer()}}},
+                     const auto archive = fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), incompressible_layer()}}},
                                                             layout_options(fx::FixtureLayout::legacy, Compression::gzip));
                      return flip_bytes(archive, archive.size() / 2, 16);
                    }),
@@ -288,7 +278,7 @@ std::vector<BadCase> bad_cases() {
   // none) cannot notice the damage; but a slim archive must not carry a kept layer whose content is
   // not what its diff_id says. Only the run that copies that layer can be held to it.
   cases.push_back({"CorruptZstdBytesInsideRawLayerData", bad, writes(bad, [] {
-                     const auto archive = fx::write_fixture({{{"app:1"}, {base_layer(), incompressible_layer()}}},
+                     const auto archive = fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), incompressible_layer()}}},
                                                             layout_options(fx::FixtureLayout::legacy, Compression::zstd));
                      return flip_bytes(archive, archive.size() / 2, 16);
                    }),
@@ -296,7 +286,7 @@ std::vector<BadCase> bad_cases() {
   // One flipped bit in a header: its checksum no longer matches (libarchive: "Damaged tar archive").
   cases.push_back({"DamagedTarHeader", bad, writes(bad, [] {
                      const auto archive = fx::write_fixture({app_image()});
-                     const auto end_of_data = find_or_throw(archive, app_layer()) + app_layer().size();
+                     const auto end_of_data = find_or_throw(archive, fx::sample_app_layer()) + fx::sample_app_layer().size();
                      const auto next_header = (end_of_data + 511) / 512 * 512;
                      return flip_bytes(archive, next_header + 5, 1);
                    }),
@@ -517,10 +507,10 @@ std::vector<BadCase> bad_cases() {
                    {bad, "blobs/sha256/", "not in the archive"}, {}});
   cases.push_back({"OciMissingLayerBlob", bad, writes(bad, [] {
                      auto entries = oci_app();
-                     erase_entry(entries, blob_path(fx::diff_id_of(app_layer())));
+                     erase_entry(entries, blob_path(fx::diff_id_of(fx::sample_app_layer())));
                      return write_entries(entries);
                    }),
-                   {bad, blob_path(fx::diff_id_of(app_layer())), "not in the archive"}, {}});
+                   {bad, blob_path(fx::diff_id_of(fx::sample_app_layer())), "not in the archive"}, {}});
   cases.push_back({"OciMissingManifestBlob", bad, writes(bad, [] {
                      auto entries = oci_app();
                      erase_entry(entries, oci_manifest_path(entries));
@@ -580,14 +570,14 @@ std::vector<BadCase> bad_cases() {
                    {"notalayout", "neither manifest.json nor index.json"}, {}});
   cases.push_back({"LayoutDirectoryWithSymlinkOutside", "layout", [](const fs::path& work) {
                      fx::write_fixture_directory(work / "layout", {app_image()}, layout_options(fx::FixtureLayout::oci));
-                     const auto blob = work / "layout" / blob_path(fx::diff_id_of(app_layer()));
+                     const auto blob = work / "layout" / blob_path(fx::diff_id_of(fx::sample_app_layer()));
                      fs::remove(blob);
                      fs::create_symlink("/etc/passwd", blob);
                    },
                    {"layout", "leaves the archive"}, {}});
   cases.push_back({"LayoutDirectoryWithRelativeSymlinkOutside", "layout", [](const fs::path& work) {
                      fx::write_fixture_directory(work / "layout", {app_image()}, layout_options(fx::FixtureLayout::oci));
-                     const auto blob = work / "layout" / blob_path(fx::diff_id_of(app_layer()));
+                     const auto blob = work / "layout" / blob_path(fx::diff_id_of(fx::sample_app_layer()));
                      fs::remove(blob);
                      fs::create_symlink("../../../base.tar", blob);
                    },
@@ -624,7 +614,7 @@ std::vector<BadCase> bad_cases() {
   // --- several inputs ---
   cases.push_back({"BundleOfLegacyKeptAndOci", "oci.tar", [](const fs::path& work) {
                      fx::write_file(work / "legacy.tar", fx::write_fixture({app_image()}, layout_options(fx::FixtureLayout::legacy)));
-                     fx::write_file(work / "oci.tar", fx::write_fixture({{{"other:1"}, {base_layer(), app_layer()}}},
+                     fx::write_file(work / "oci.tar", fx::write_fixture({{{"other:1"}, {fx::sample_base_layer(), fx::sample_app_layer()}}},
                                                                         layout_options(fx::FixtureLayout::oci)));
                    },
                    {"oci.tar", "legacy.tar", "cannot share a bundle"}, {}, 0U,
@@ -641,7 +631,7 @@ std::vector<BadCase> bad_cases() {
   cases.push_back({"SecondOfTwoTargetsTruncated", bad, [](const fs::path& work) {
                      fs::create_directories(work / "slim");
                      const auto archive = fx::write_fixture({app_image()});
-                     fx::write_file(work / "bad.tar", archive.substr(0, find_or_throw(archive, app_layer()) + 1000));
+                     fx::write_file(work / "bad.tar", archive.substr(0, find_or_throw(archive, fx::sample_app_layer()) + 1000));
                    },
                    {bad, "truncated"}, {}, 0U,
                    {{"slim", "good.tar", "bad.tar", "-b", "base.tar", "--output-dir", "slim"}}});
@@ -725,7 +715,7 @@ TEST(BadInputDeepJson, BundleMergingADeeplyNestedManifestFieldDoesNotCrash) {
   fs::create_directories(work);
   fs::create_directories(io);
   fx::write_file(work / "base.tar", fx::write_fixture({base_image()}));
-  fx::write_file(work / "other.tar", fx::write_fixture({{{"other:1"}, {base_layer(), incompressible_layer()}}}));
+  fx::write_file(work / "other.tar", fx::write_fixture({{{"other:1"}, {fx::sample_base_layer(), incompressible_layer()}}}));
   auto entries = legacy_app();
   // nlohmann::json cannot even parse this text back here without recursing, so splice it in as text.
   auto& manifest = entry_at(entries, "manifest.json").content;
@@ -762,7 +752,7 @@ class IndirectInputTest : public ::testing::Test {
     fx::write_file(work_ / "base.tar", fx::write_fixture({base_image()}));
     fx::write_file(work_ / "good.tar", fx::write_fixture({app_image()}));
     const auto archive = fx::write_fixture({app_image()});
-    fx::write_file(io_ / "truncated.tar", archive.substr(0, find_or_throw(archive, app_layer()) + 3000));
+    fx::write_file(io_ / "truncated.tar", archive.substr(0, find_or_throw(archive, fx::sample_app_layer()) + 3000));
   }
 
   // A `docker` that runs this shell script body.

@@ -27,16 +27,6 @@ using fx::temporary_files;
 // A run that takes longer than this is killed (exit status 124): a hang is a failure, not a stuck suite.
 constexpr int kTimeoutSeconds = 60;
 
-const std::string& base_layer() {
-  static const std::string layer = fx::make_layer_tar({{"etc/os-release", "ID=fixture\nVERSION_ID=1\n"}});
-  return layer;
-}
-
-const std::string& app_layer() {
-  static const std::string layer = fx::make_layer_tar({{"app/run.sh", "#!/bin/sh\n" + std::string(20000, 'a')}});
-  return layer;
-}
-
 fx::FixtureOptions layout_options(fx::FixtureLayout layout) {
   fx::FixtureOptions options;
   options.layout = layout;
@@ -50,8 +40,8 @@ class CliTest : public ::testing::Test {
     io_ = root_ / "io";
     fs::create_directories(work_);
     fs::create_directories(io_);
-    fx::write_file(work_ / "base.tar", fx::write_fixture({{{"base:1"}, {base_layer()}}}));
-    fx::write_file(work_ / "app.tar", fx::write_fixture({{{"app:1", "app:latest"}, {base_layer(), app_layer()}}}));
+    fx::write_file(work_ / "base.tar", fx::write_fixture({{{"base:1"}, {fx::sample_base_layer()}}}));
+    fx::write_file(work_ / "app.tar", fx::write_fixture({{{"app:1", "app:latest"}, {fx::sample_base_layer(), fx::sample_app_layer()}}}));
   }
 
   // Runs `dockerdiff ARGS` in the work directory, stdin from /dev/null.
@@ -113,12 +103,12 @@ TEST_F(CliTest, NeitherOutputNorOutputDir) {
 }
 
 TEST_F(CliTest, TwoTargetsWithOutputAndNoBundle) {
-  fx::write_file(work_ / "other.tar", fx::write_fixture({{{"other:1"}, {base_layer()}}}));
+  fx::write_file(work_ / "other.tar", fx::write_fixture({{{"other:1"}, {fx::sample_base_layer()}}}));
   expect_usage_error({"slim", "app.tar", "other.tar", "-b", "base.tar", "-o", "out.tar"}, {"--bundle"});
 }
 
 TEST_F(CliTest, BundleWithoutOutput) {
-  fx::write_file(work_ / "other.tar", fx::write_fixture({{{"other:1"}, {base_layer()}}}));
+  fx::write_file(work_ / "other.tar", fx::write_fixture({{{"other:1"}, {fx::sample_base_layer()}}}));
   expect_usage_error({"slim", "app.tar", "other.tar", "-b", "base.tar", "--bundle", "--output-dir", "outdir"}, {"--bundle"});
 }
 
@@ -208,7 +198,7 @@ TEST_F(CliTest, ReportOrSummaryEqualsInput) {
 
 TEST_F(CliTest, TwoTargetsWithTheSameOutputDirName) {
   fx::write_file(work_ / "a" / "app.tar", fx::read_file(work_ / "app.tar"));
-  fx::write_file(work_ / "b" / "app.tar.gz", fx::write_fixture({{{"app:2"}, {base_layer(), app_layer()}}},
+  fx::write_file(work_ / "b" / "app.tar.gz", fx::write_fixture({{{"app:2"}, {fx::sample_base_layer(), fx::sample_app_layer()}}},
                                                                fx::FixtureOptions{fx::FixtureLayout::legacy, Compression::gzip}));
   // Refused before the output directory is made or anything is read.
   expect_usage_error({"slim", "a/app.tar", "b/app.tar.gz", "-b", "base.tar", "--output-dir", "outdir"}, {"app.slim.tar"});
@@ -283,7 +273,7 @@ TEST_F(CliTest, InspectTextNamesTheLayoutAndTheTags) {
   for (const auto& [layout, name] : layouts) {
     SCOPED_TRACE(name);
     fx::write_file(work_ / "image.tar", fx::write_fixture({{{"registry.example/app:1.0", "registry.example/app:latest"},
-                                                            {base_layer(), app_layer()}}},
+                                                            {fx::sample_base_layer(), fx::sample_app_layer()}}},
                                                           layout_options(layout)));
     const auto result = run({"inspect", "image.tar"});
     EXPECT_EQ(result.status, 0) << result.err;

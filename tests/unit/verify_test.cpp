@@ -27,22 +27,12 @@ namespace fx = dockerdiff::testing;
 
 constexpr int kTimeoutSeconds = 60;
 
-const std::string& base_layer() {
-  static const std::string layer = fx::make_layer_tar({{"etc/os-release", "ID=fixture\nVERSION_ID=1\n"}});
-  return layer;
-}
-
-const std::string& app_layer() {
-  static const std::string layer = fx::make_layer_tar({{"app/run.sh", "#!/bin/sh\n" + std::string(20000, 'a')}});
-  return layer;
-}
-
 const std::string& other_layer() {
   static const std::string layer = fx::make_layer_tar({{"other/file", std::string(3000, 'o')}});
   return layer;
 }
 
-std::vector<fx::FixtureImage> app_images() { return {{{"app:1"}, {base_layer(), app_layer()}}}; }
+std::vector<fx::FixtureImage> app_images() { return {{{"app:1"}, {fx::sample_base_layer(), fx::sample_app_layer()}}}; }
 
 // Rewrites an archive entry by entry (order kept); `edit` may change contents or drop entries.
 std::string rewrite(const std::string& bytes, const std::function<void(std::vector<fx::RawEntry>&)>& edit,
@@ -190,7 +180,7 @@ TEST_P(VerifySoundTest, ExitsZeroAndCountsEveryLayer) {
   options.layer_compression = param.layer_compression;
   options.nested_index = param.nested_index;
   // Two images sharing the base layer: each entry is checked once.
-  write("app.tar", fx::write_fixture({{{"app:1"}, {base_layer(), app_layer()}}, {{"other:1"}, {base_layer(), other_layer()}}},
+  write("app.tar", fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), fx::sample_app_layer()}}, {{"other:1"}, {fx::sample_base_layer(), other_layer()}}},
                                      options));
   EXPECT_EQ(verify_text({"app.tar"}, 0), "");
   const auto report = verify_json({"app.tar"}, 0);
@@ -218,7 +208,7 @@ TEST_F(VerifyTest, SoundLayoutDirectory) {
 }
 
 TEST_F(VerifyTest, SlimOutputIsSoundAndBasesMustProvideEmptiedLayers) {
-  write("base.tar", fx::write_fixture({{{"base:1"}, {base_layer()}}}));
+  write("base.tar", fx::write_fixture({{{"base:1"}, {fx::sample_base_layer()}}}));
   write("unrelated.tar", fx::write_fixture({{{"unrelated:1"}, {other_layer()}}}));
   for (const auto layout : {"auto", "keep"}) {
     SCOPED_TRACE(layout);
@@ -233,7 +223,7 @@ TEST_F(VerifyTest, SlimOutputIsSoundAndBasesMustProvideEmptiedLayers) {
     ASSERT_EQ(missing.at("problems").size(), 1u) << missing.dump();
     EXPECT_NE(missing.at("problems")[0].value("problem", "").find("not provided by any base"), std::string::npos)
         << missing.dump();
-    EXPECT_NE(missing.at("problems")[0].value("problem", "").find(fx::diff_id_of(base_layer())), std::string::npos)
+    EXPECT_NE(missing.at("problems")[0].value("problem", "").find(fx::diff_id_of(fx::sample_base_layer())), std::string::npos)
         << missing.dump();
     fs::remove(work_ / "out.tar");
   }
@@ -254,7 +244,7 @@ TEST_F(VerifyTest, FlippedByteInLegacyLayer) {
     const auto bytes = fx::write_fixture(app_images());
     const auto layer = data_path(bytes, first_image(bytes).layer_paths.at(1));
     write("bad.tar", rewrite(bytes, [&](auto& entries) { flip(entry_named(entries, layer).content); }, compression));
-    expect_problem("bad.tar", layer, {"does not match its diff_id", fx::diff_id_of(app_layer())});
+    expect_problem("bad.tar", layer, {"does not match its diff_id", fx::diff_id_of(fx::sample_app_layer())});
   }
 }
 
@@ -278,7 +268,7 @@ TEST_F(VerifyTest, CompressedBlobWhoseDataDoesNotMatchDiffId) {
   options.layout = fx::FixtureLayout::oci;
   options.layer_compression = Compression::gzip;
   const auto good = fx::write_fixture(app_images(), options);
-  const auto other = fx::write_fixture({{{"app:1"}, {base_layer(), other_layer()}}}, options);
+  const auto other = fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), other_layer()}}}, options);
   // Take the config (and index/manifest) of `good` with the layer blob of `other`: the manifest
   // names the blob by its digest, so only the diff_id check can tell.
   const auto good_image = first_image(good);
@@ -299,7 +289,7 @@ TEST_F(VerifyTest, CompressedBlobWhoseDataDoesNotMatchDiffId) {
           manifest.path = "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest));
         }));
   expect_problem("bad.tar", other_image.layer_paths.at(1), {"decompressed content does not match its diff_id",
-                                                           fx::diff_id_of(app_layer())});
+                                                           fx::diff_id_of(fx::sample_app_layer())});
 }
 
 TEST_F(VerifyTest, BlobWhoseContentDoesNotMatchItsName) {
@@ -348,7 +338,7 @@ TEST_F(VerifyTest, MissingLayerFile) {
 }
 
 TEST_F(VerifyTest, TwoIndependentProblemsAreBothListed) {
-  const auto bytes = fx::write_fixture({{{"app:1"}, {base_layer(), app_layer(), other_layer()}}});
+  const auto bytes = fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), fx::sample_app_layer(), other_layer()}}});
   const auto image = first_image(bytes);
   const auto flipped = data_path(bytes, image.layer_paths.at(1));
   const auto missing = data_path(bytes, image.layer_paths.at(2));
@@ -396,7 +386,7 @@ TEST_F(VerifyTest, NotAnArchiveIsOneProblem) {
 
 // The library entry point, without the executable: one worker or many give the same result.
 TEST_F(VerifyTest, LibraryThreadsAgree) {
-  const auto bytes = fx::write_fixture({{{"app:1"}, {base_layer(), app_layer(), other_layer()}}});
+  const auto bytes = fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), fx::sample_app_layer(), other_layer()}}});
   const auto layer = data_path(bytes, first_image(bytes).layer_paths.at(2));
   write("bad.tar", rewrite(bytes, [&](auto& entries) { flip(entry_named(entries, layer).content); }));
   for (const unsigned threads : {1u, 2u, 8u}) {

@@ -217,7 +217,8 @@ void ByteSink::copy_range(int fd, std::uint64_t offset, std::uint64_t length, co
 
 void MemorySink::write(const void* data, std::size_t size) { bytes_.append(static_cast<const char*>(data), size); }
 
-void pread_copy(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what, ByteSink& sink) {
+void pread_chunks(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what,
+                  const std::function<void(const char* data, std::size_t size)>& use) {
   std::vector<char> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(length, kChunk)));
   while (length > 0) {
     const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(length, buffer.size()));
@@ -227,10 +228,14 @@ void pread_copy(int fd, std::uint64_t offset, std::uint64_t length, const std::s
       throw Error(what + ": read failed: " + errno_text());
     }
     if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
-    sink.write(buffer.data(), static_cast<std::size_t>(n));
+    use(buffer.data(), static_cast<std::size_t>(n));
     offset += static_cast<std::uint64_t>(n);
     length -= static_cast<std::uint64_t>(n);
   }
+}
+
+void pread_copy(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what, ByteSink& sink) {
+  pread_chunks(fd, offset, length, what, [&](const char* data, std::size_t size) { sink.write(data, size); });
 }
 
 std::unique_ptr<ByteSink> make_fd_sink(int fd, std::string name) {

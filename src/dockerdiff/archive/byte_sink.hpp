@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,7 +45,11 @@ class MemorySink final : public ByteSink {
   std::string bytes_;
 };
 
-// Reads exactly `length` bytes at `offset` of `fd` into `buffer`-sized chunks and hands each to `sink`.
+// Reads exactly `length` bytes at `offset` of `fd` in chunks of up to 1 MiB and hands each to `use`;
+// `what` names the file in errors (a short file is a truncated archive).
+void pread_chunks(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what,
+                  const std::function<void(const char* data, std::size_t size)>& use);
+// pread_chunks into a sink.
 void pread_copy(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what, ByteSink& sink);
 
 }  // namespace dockerdiff::archive

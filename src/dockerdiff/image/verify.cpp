@@ -41,25 +41,6 @@ std::string errno_text() { return std::strerror(errno); }
 
 std::string blob_path(const std::string& digest) { return std::string(kBlobPrefix) + std::string(digest_hex(digest)); }
 
-// Reads exactly `length` bytes at `offset` of `fd` in large chunks, handing each to `use`.
-template <typename Use>
-void pread_chunks(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what, std::vector<char>& buffer,
-                  Use&& use) {
-  if (buffer.size() < kChunk) buffer.resize(kChunk);
-  while (length > 0) {
-    const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(length, buffer.size()));
-    const auto n = ::pread(fd, buffer.data(), step, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error(what + ": read failed: " + errno_text());
-    }
-    if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
-    use(buffer.data(), static_cast<std::size_t>(n));
-    offset += static_cast<std::uint64_t>(n);
-    length -= static_cast<std::uint64_t>(n);
-  }
-}
-
 // State of libarchive's read callback: the compressed byte range, read with pread and hashed as read.
 struct RangeReader {
   int fd = -1;
@@ -108,7 +89,7 @@ class HashSink final : public archive::ByteSink {
   void copy_range(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what) override {
     if (buffer_.size() < kChunk) buffer_.resize(kChunk);
     if (!decompress_) {
-      pread_chunks(fd, offset, length, what, buffer_, [&](const char* data, std::size_t size) {
+      archive::pread_chunks(fd, offset, length, what, [&](const char* data, std::size_t size) {
         if (raw_) raw_->update(data, size);
       });
       written_ += length;
@@ -144,9 +125,8 @@ class HashSink final : public archive::ByteSink {
     }
     // Whatever follows the compressed stream is still part of the blob.
     if (raw_ && state.remaining > 0) {
-      std::vector<char> rest;
-      pread_chunks(fd, state.offset, state.remaining, what, rest,
-                   [&](const char* data, std::size_t size) { raw_->update(data, size); });
+      archive::pread_chunks(fd, state.offset, state.remaining, what,
+                            [&](const char* data, std::size_t size) { raw_->update(data, size); });
     }
     written_ += length;
   }
