@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# The GitLab template (ci/gitlab/dockerdiff.gitlab-ci.yml) and component (ci/gitlab/templates/
+# dockerdiff.yml) in pipelines run by gitlab-ci-local with the shell executor on the example
+# archives. One pipeline:
+#   slim-matrix     extends .dockerdiff-slim with parallel:matrix (2 jobs), DOCKERDIFF_BIN, defaults
+#   slim-path       dockerdiff found on PATH, explicit output and report, --layout keep
+#   slim-source     no DOCKERDIFF_BIN, none on PATH: fetches DOCKERDIFF_REF of DOCKERDIFF_REPO (a
+#                   local repository of this source tree) and runs ci/build-dockerdiff.sh there,
+#                   with cmake stubbed (it records its arguments and "builds" by copying the binary
+#                   under test: no compile here); then alone again: the job cache has the binary
+#   slim-component  the component included with inputs (two bases, one per line; gzip)
+#   use-dotenv      a later job that needs slim-path: gets the dotenv variables and the artifact
+# checked: each job's artifacts (slim archive, report, summary), dotenv values equal to the report,
+# metrics lines, and the slim archives pass dockerdiff verify. Then the README's two GitLab blocks,
+# include rewritten from remote: to local:, run as they are.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_tools
+work=$(fresh_work)
+repo=$work/project
+gitlab_repo "$repo"
+
+# A git repository of this source tree for the build-from-source path, at tag dd-test.
+srcrepo=$work/dockerdiff-src
+mkdir -p "$srcrepo/ci"
+cp -r "$SRC/CMakeLists.txt" "$SRC/src" "$srcrepo/"
+[ ! -d "$SRC/cmake" ] || cp -r "$SRC/cmake" "$srcrepo/"
+cp "$SRC/ci/build-dockerdiff.sh" "$srcrepo/ci/"
+git -C "$srcrepo" init -q -b main
+git -C "$srcrepo" add -A
+git -C "$srcrepo" -c user.name=test -c user.email=test@example.com commit -q -m source
+git -C "$srcrepo" tag dd-test
+
+stub_dir=$work/stub
+cmake_log=$work/cmake-calls
+mkdir -p "$stub_dir"
+: >"$cmake_log"
+cat >"$stub_dir/cmake" <<STUB
+#!/usr/bin/env bash
+# A stub cmake: records its arguments; --build "builds" by copying the binary under test.
+printf '%s\n' "\$*" >>'$cmake_log'
+if [ "\$1" = --build ]; then mkdir -p "\$2/src" && cp '$DOCKERDIFF' "\$2/src/dockerdiff"; fi
+STUB
+chmod +x "$stub_dir/cmake"
+
+cat >"$repo/.gitlab-ci.yml" <<'EOF_YML'
+include:
+  - local: ci/gitlab/dockerdiff.gitlab-ci.yml
+  - local: ci/gitlab/templates/dockerdiff.yml
+    inputs:
+      job-name: slim-component
+      target: images/app.tar.gz
+      base: |
+        images/base.tar.gz
+        images/app-plain.tar
+      compress: gzip
+      output: out/component.slim.tar.gz
+      dockerdiff-bin: $DD_TEST_BIN
+
+stages: [test, use]
+
+slim-matrix:
+  extends: .dockerdiff-slim
+  parallel:
+    matrix:
+      - IMAGE: [app.tar.gz, app-plain.tar]
+  variables:
+    DOCKERDIFF_TARGET: images/$IMAGE
+    DOCKERDIFF_BASE: images/base.tar.gz
+    DOCKERDIFF_BIN: $DD_TEST_BIN
+
+slim-path:
+  extends: .dockerdiff-slim
+  before_script:
+    - export PATH="$DD_TEST_BIN_DIR:$PATH"
+  variables:
+    DOCKERDIFF_TARGET: images/app.tar.gz
+    DOCKERDIFF_BASE: images/base.tar.gz
+    DOCKERDIFF_OUTPUT: out/path.slim.tar
+    DOCKERDIFF_REPORT: out/path.report.json
+    DOCKERDIFF_LAYOUT: keep
+
+slim-source:
+  extends: .dockerdiff-slim
+  before_script:
+    - export PATH="$DD_TEST_STUB_DIR:$PATH"
+  variables:
+    DOCKERDIFF_TARGET: images/app-plain.tar
+    DOCKERDIFF_BASE: images/base.tar.gz
+    DOCKERDIFF_OUTPUT: out/source.slim.tar
+    DOCKERDIFF_REPO: $DD_TEST_REPO
+    DOCKERDIFF_REF: dd-test
+    DOCKERDIFF_BUILD_DEPS: skip
+
+use-dotenv:
+  stage: use
+  needs: [slim-path]
+  script:
+    - echo "dotenv saved=$DOCKERDIFF_SAVED_BYTES ratio=$DOCKERDIFF_SAVED_RATIO slim=$DOCKERDIFF_SLIM_PATH report=$DOCKERDIFF_REPORT_PATH"
+    - test -s "$DOCKERDIFF_SLIM_PATH"
+EOF_YML
+gitlab_commit "$repo"
+
+bin_dir=$work/bin
+mkdir -p "$bin_dir"
+ln -s "$DOCKERDIFF" "$bin_dir/dockerdiff"
+vars=(--variable "DD_TEST_BIN=$DOCKERDIFF" --variable "DD_TEST_BIN_DIR=$bin_dir"
+  --variable "DD_TEST_STUB_DIR=$stub_dir" --variable "DD_TEST_REPO=file://$srcrepo")
+
+note "pipeline: template (matrix, PATH, from source), component, dotenv consumer"
+command -v dockerdiff >/dev/null 2>&1 && fail "a dockerdiff on the test's PATH would hide the from-source path"
+glci "$repo" "$work/pipeline.log" "${vars[@]}" || { cat "$work/pipeline.log" >&2; fail "the pipeline failed"; }
+for job in slim-component 'slim-matrix: \[app.tar.gz\]' 'slim-matrix: \[app-plain.tar\]' slim-path slim-source use-dotenv; do
+  grep -q "PASS  $job" "$work/pipeline.log" || { cat "$work/pipeline.log" >&2; fail "job $job did not pass"; }
+done
+
+# expect_job TARGET SLIM REPORT SUMMARY BASES...: the job of TARGET kept SLIM, REPORT and SUMMARY
+# as artifacts, its dotenv report agrees with REPORT, its metrics lines too, and SLIM is sound.
+expect_job() {
+  local target=$1 slim=$2 report=$3 summary=$4
+  shift 4
+  local art build
+  art=$(glci_artifacts "$repo" "$report")
+  build=$repo/.gitlab-ci-local/builds/${art##*/}
+  local what="job ${art##*/} ($target)"
+  [ -s "$art/$slim" ] || fail "$what: no artifact $slim"
+  [ -s "$art/$summary" ] || fail "$what: no artifact $summary"
+  expect_grep "$what: summary" "$art/$summary" "### dockerdiff: slim image archives"
+  local dotenv=$art/.gitlab-ci-reports/dotenv/dockerdiff.env
+  [ -s "$dotenv" ] || fail "$what: no dotenv report"
+  local bytes ratio
+  bytes=$(report_value "$art/$report" saved_bytes)
+  ratio=$(report_value "$art/$report" saved_ratio)
+  [ "$bytes" -gt 0 ] || fail "$what: nothing saved"
+  expect_eq "$what: DOCKERDIFF_SAVED_BYTES" "$(dotenv_value "$dotenv" DOCKERDIFF_SAVED_BYTES)" "$bytes"
+  expect_eq "$what: DOCKERDIFF_SAVED_RATIO" "$(dotenv_value "$dotenv" DOCKERDIFF_SAVED_RATIO)" "$ratio"
+  expect_eq "$what: DOCKERDIFF_SLIM_PATH" "$(dotenv_value "$dotenv" DOCKERDIFF_SLIM_PATH)" "$slim"
+  expect_eq "$what: DOCKERDIFF_REPORT_PATH" "$(dotenv_value "$dotenv" DOCKERDIFF_REPORT_PATH)" "$report"
+  local metrics=$build/dockerdiff.metrics.txt
+  expect_eq "$what: metrics" "$(cat "$metrics")" "$(printf '%s\n' \
+    "dockerdiff_input_bytes{image=\"$target\"} $(report_value "$art/$report" input_bytes)" \
+    "dockerdiff_output_bytes{image=\"$target\"} $(report_value "$art/$report" output_bytes)" \
+    "dockerdiff_saved_bytes{image=\"$target\"} $bytes" \
+    "dockerdiff_saved_ratio{image=\"$target\"} $ratio")"
+  local base args=()
+  for base in "$@"; do args+=(-b "$repo/$base"); done
+  "$DOCKERDIFF" verify "$art/$slim" "${args[@]}" >"$work/verify.log" 2>&1 ||
+    { cat "$work/verify.log" >&2; fail "$what: dockerdiff verify rejects $slim"; }
+  note "$what: $slim, $report, $summary; saved $bytes bytes (ratio $ratio)"
+}
+
+expect_job images/app.tar.gz dockerdiff/slim-matrix-app-tar-gz.slim.tar dockerdiff/slim-matrix-app-tar-gz.report.json \
+  dockerdiff/slim-matrix-app-tar-gz.summary.md images/base.tar.gz
+expect_job images/app-plain.tar dockerdiff/slim-matrix-app-plain-tar.slim.tar dockerdiff/slim-matrix-app-plain-tar.report.json \
+  dockerdiff/slim-matrix-app-plain-tar.summary.md images/base.tar.gz
+expect_job images/app.tar.gz out/path.slim.tar out/path.report.json dockerdiff/slim-path.summary.md images/base.tar.gz
+expect_eq "slim-path: layout keep" "$(jq -r '.outputs[0].layout' "$(glci_artifacts "$repo" out/path.report.json)/out/path.report.json")" legacy
+expect_job images/app-plain.tar out/source.slim.tar dockerdiff/slim-source.report.json dockerdiff/slim-source.summary.md images/base.tar.gz
+expect_job images/app.tar.gz out/component.slim.tar.gz dockerdiff/slim-component.report.json dockerdiff/slim-component.summary.md \
+  images/base.tar.gz images/app-plain.tar
+component_report=$(glci_artifacts "$repo" dockerdiff/slim-component.report.json)/dockerdiff/slim-component.report.json
+expect_eq "slim-component: both bases reached dockerdiff" \
+  "$(jq -r '[.images[].layers[].provided_by] | unique | join(",")' "$component_report")" "images/app-plain.tar,images/base.tar.gz"
+expect_eq "slim-component: gzip output" "$(od -An -tx1 -N2 "$(glci_artifacts "$repo" dockerdiff/slim-component.report.json)/out/component.slim.tar.gz" | tr -d ' ')" 1f8b
+
+path_report=$(glci_artifacts "$repo" out/path.report.json)/out/path.report.json
+expect_grep "use-dotenv: the dotenv variables" "$work/pipeline.log" \
+  "dotenv saved=$(report_value "$path_report" saved_bytes) ratio=$(report_value "$path_report" saved_ratio) slim=out/path.slim.tar report=out/path.report.json"
+expect_grep "slim-path: dockerdiff from PATH" "$work/pipeline.log" "slim-path > dockerdiff 0.1.0"
+
+note "slim-source: built from source (stubbed cmake)"
+expect_grep "slim-source: build message" "$work/pipeline.log" "building dd-test of file://$srcrepo"
+expect_eq "slim-source: cmake calls" "$(wc -l <"$cmake_log")" 2
+expect_grep "slim-source: configure" "$cmake_log" "-G Ninja -DCMAKE_BUILD_TYPE=Release -DDOCKERDIFF_BUILD_TESTS=OFF"
+expect_grep "slim-source: configure the fetched tree" "$cmake_log" "/.dockerdiff-cache/src -B "
+expect_grep "slim-source: build" "$cmake_log" "/.dockerdiff-cache/build --target dockerdiff"
+
+note "slim-source again: from the job cache, no build"
+glci "$repo" "$work/source-again.log" "${vars[@]}" slim-source || { cat "$work/source-again.log" >&2; fail "slim-source failed the second time"; }
+expect_grep "slim-source again: cached" "$work/source-again.log" "using the cached build of dd-test"
+expect_eq "slim-source again: cmake calls" "$(wc -l <"$cmake_log")" 2
+
+# The README's blocks, as a user copies them, include rewritten to the local copy; the images the
+# README's build job would write are put in images/ (example archives under those names).
+note "README: the template block with parallel:matrix"
+readme=$work/readme
+gitlab_repo "$readme"
+cp "$EXAMPLES/base.tar.gz" "$readme/images/base.tar"
+cp "$EXAMPLES/app.tar.gz" "$readme/images/api.tar"
+gzip -dc "$EXAMPLES/app.tar.gz" >"$readme/images/worker.tar"
+rewrite='s|remote: https://raw.githubusercontent.com/OWNER/dockerdiff/v0.1.0/|local: |'
+readme_block gitlab-template | sed "$rewrite" >"$readme/template.gitlab-ci.yml"
+grep -q 'local: ci/gitlab/dockerdiff.gitlab-ci.yml' "$readme/template.gitlab-ci.yml" || fail "README gitlab-template block: no include to rewrite"
+{
+  echo "stages: [slim]"
+  readme_block gitlab-component | sed "$rewrite"
+} >"$readme/component.gitlab-ci.yml"
+grep -q 'local: ci/gitlab/templates/dockerdiff.yml' "$readme/component.gitlab-ci.yml" || fail "README gitlab-component block: no include to rewrite"
+gitlab_commit "$readme"
+# dockerdiff on PATH, as in a runner image that has it.
+PATH=$bin_dir:$PATH glci "$readme" "$work/readme-template.log" --file template.gitlab-ci.yml --stage slim ||
+  { cat "$work/readme-template.log" >&2; fail "the README's template block failed"; }
+for image in api worker; do
+  art=$(glci_artifacts "$readme" "slim/$image.report.json")
+  [ -s "$art/slim/$image.slim.tar" ] || fail "README template block: no slim/$image.slim.tar"
+  "$DOCKERDIFF" verify "$art/slim/$image.slim.tar" -b "$readme/images/base.tar" >/dev/null 2>&1 || fail "README template block: slim/$image.slim.tar is not sound"
+  note "README template block: slim: [$image] -> slim/$image.slim.tar, saved $(report_value "$art/slim/$image.report.json" saved_bytes) bytes"
+done
+
+note "README: the component block"
+PATH=$bin_dir:$PATH glci "$readme" "$work/readme-component.log" --file component.gitlab-ci.yml ||
+  { cat "$work/readme-component.log" >&2; fail "the README's component block failed"; }
+art=$(glci_artifacts "$readme" dockerdiff/slim-api.report.json)
+[ -s "$art/slim/api.slim.tar.zst" ] || fail "README component block: no slim/api.slim.tar.zst"
+"$DOCKERDIFF" verify "$art/slim/api.slim.tar.zst" -b "$readme/images/base.tar" >/dev/null 2>&1 || fail "README component block: slim/api.slim.tar.zst is not sound"
+note "README component block: slim-api -> slim/api.slim.tar.zst, saved $(report_value "$art/dockerdiff/slim-api.report.json" saved_bytes) bytes"
+note "gitlab pipeline: all checks passed"
