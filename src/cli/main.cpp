@@ -2,7 +2,9 @@
 // into a one-line message and an exit status (1 bad input, 2 bad usage).
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <map>
 
@@ -12,6 +14,7 @@
 #include "dockerdiff/commands/verify.hpp"
 #include "dockerdiff/commands/slim.hpp"
 #include "dockerdiff/error.hpp"
+#include "dockerdiff/interrupt.hpp"
 #include "dockerdiff/version.hpp"
 
 namespace {
@@ -38,10 +41,23 @@ void add_slim(CLI::App& app, commands::SlimOptions& options, std::string& layout
   slim->add_flag("-q,--quiet", options.quiet, "No summary on stderr");
 }
 
+// What went to std::cout must have arrived: a closed pipe or a full disk is an error, not exit 0.
+int check_stdout(int status) {
+  errno = 0;
+  if (std::cout.flush()) return status;
+  const int error = errno;
+  dockerdiff::interrupt::settle();
+  std::cerr << "dockerdiff: stdout: write failed" << (error != 0 ? std::string(": ") + std::strerror(error) : "") << "\n";
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists: SIGINT, SIGTERM and SIGHUP remove temporary files, then end the process.
+  interrupt::install();
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout becomes a write error with a message
+  std::signal(SIGXFSZ, SIG_IGN);  // a file over RLIMIT_FSIZE too (EFBIG), instead of a core dump
 
   CLI::App app{"dockerdiff: slim container image archives against a base the host already has"};
   app.set_version_flag("--version", std::string("dockerdiff ") + kVersion);
@@ -101,39 +117,44 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "dockerdiff: " << e.what() << " (see dockerdiff --help)\n";
+    std::cerr << "dockerdiff: " << printable_line(e.what()) << " (see dockerdiff --help)\n";
     return 2;
   }
 
   try {
+    int status = 0;
     if (app.got_subcommand("slim")) {
       slim.layout = layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
       slim.compression = *archive::parse_compression(compression);
-      return commands::run_slim(slim);
-    }
-    if (app.got_subcommand("inventory")) {
+      status = commands::run_slim(slim);
+    } else if (app.got_subcommand("inventory")) {
       inventory.engine = inventory_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
-      return commands::run_inventory(inventory);
-    }
-    if (app.got_subcommand("check")) {
+      status = commands::run_inventory(inventory);
+    } else if (app.got_subcommand("check")) {
       check.engine = check_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
-      return commands::run_check(check);
-    }
-    if (app.got_subcommand("restore")) {
+      status = commands::run_check(check);
+    } else if (app.got_subcommand("restore")) {
       restore.layout = restore_layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
       restore.compression = *archive::parse_compression(restore_compression);
-      return commands::run_restore(restore);
+      status = commands::run_restore(restore);
+    } else if (app.got_subcommand("verify")) {
+      status = commands::run_verify(verify);
+    } else {
+      status = commands::run_inspect(inspect);
     }
-    if (app.got_subcommand("verify")) return commands::run_verify(verify);
-    return commands::run_inspect(inspect);
+    interrupt::settle();
+    return check_stdout(status);
   } catch (const Error& error) {
-    std::cerr << "dockerdiff: " << error.what() << "\n";
+    interrupt::settle();  // an error the cleanup of a signal caused is not reported
+    std::cerr << "dockerdiff: " << printable_line(error.what()) << "\n";
     return error.exit_code();
   } catch (const std::bad_alloc&) {
+    interrupt::settle();
     std::cerr << "dockerdiff: out of memory\n";
     return 1;
   } catch (const std::exception& error) {
-    std::cerr << "dockerdiff: internal error: " << error.what() << "\n";
+    interrupt::settle();
+    std::cerr << "dockerdiff: internal error: " << printable_line(error.what()) << "\n";
     return 1;
   }
 }

@@ -161,7 +161,15 @@ class ArchiveReader {
     } else {
       archive_read_support_format_tar(archive_);
     }
-    if (archive_read_open_memory(archive_, bytes.data(), bytes.size()) != ARCHIVE_OK) fail("open");
+    if (archive_read_open_memory(archive_, bytes.data(), bytes.size()) != ARCHIVE_OK) {
+      // A constructor that throws gets no destructor call: free the reader here.
+      try {
+        fail("open");
+      } catch (...) {
+        archive_read_free(archive_);
+        throw;
+      }
+    }
   }
   ~ArchiveReader() { archive_read_free(archive_); }
   ArchiveReader(const ArchiveReader&) = delete;

@@ -16,19 +16,17 @@
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/error.hpp"
 #include "dockerdiff/digest.hpp"
+#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/limits.hpp"
+#include "dockerdiff/report/format.hpp"
 
 namespace dockerdiff::archive {
 
 namespace {
 
 constexpr std::size_t kMagicBytes = 8;
-// Caps the metadata held in memory, so that a hostile archive cannot make memory grow with it.
-constexpr std::uint64_t kMaxDocumentsTotal = std::uint64_t{256} << 20;
-
-bool looks_like_json(std::string_view magic) {
-  const auto first = magic.find_first_not_of(" \t\r\n");
-  return first != std::string_view::npos && (magic[first] == '{' || magic[first] == '[');
-}
+using limits::kMaxJsonDocumentBytes;
+using limits::kMaxJsonDocumentsBytes;
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -40,12 +38,48 @@ class UniqueFd {
   }
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
   int get() const { return fd_; }
   int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
 };
+
+// The catalog's own limits: entries, and the length of names and link targets.
+void check_entry_count(std::size_t count, const std::string& name) {
+  if (count > limits::kMaxEntries) {
+    throw Error(name + ": more than " + std::to_string(limits::kMaxEntries) + " entries, over the limit for one archive");
+  }
+}
+
+// One name or link target, and (`total`) all of them so far.
+void check_name_length(std::string_view text, const std::string& name, const char* what, std::uint64_t& total) {
+  if (text.size() > limits::kMaxPathBytes) {
+    throw Error(name + ": " + what + " of " + std::to_string(text.size()) + " bytes ('" + std::string(text.substr(0, 40)) +
+                "...'), over the limit of " + std::to_string(limits::kMaxPathBytes));
+  }
+  total += text.size();
+  if (total > limits::kMaxNamesBytes) {
+    throw Error(name + ": more than " + std::to_string(limits::kMaxNamesBytes >> 20) +
+                " MiB of entry names and link targets, over the limit for one archive");
+  }
+}
+
+// A symlink may point anywhere inside the archive, never out of it: docker save and OCI layouts
+// only ever link one layer file to another.
+void check_symlink(const TarEntry& entry, const std::string& name) {
+  if (entry.link_target.empty()) throw Error(name + ": symlink '" + entry.path + "' has an empty target");
+  if (!resolve_link_target(entry.path, entry.link_target)) {
+    throw Error(name + ": symlink '" + entry.path + "' -> '" + entry.link_target + "' leaves the archive");
+  }
+}
 
 Compression compression_of_filter(int code) {
   switch (code) {
@@ -60,7 +94,9 @@ Compression compression_of_filter(int code) {
 // One sequential libarchive read of a tar stream from the start of `fd`.
 class TarStream {
  public:
-  TarStream(int fd, const std::string& name) : name_(name) {
+  // `stored_bytes`: the size of the file, which bounds what it may decompress to.
+  TarStream(int fd, const std::string& name, std::uint64_t stored_bytes)
+      : name_(name), stored_bytes_(stored_bytes), limit_(limits::decompression_limit(stored_bytes)) {
     if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(name_ + ": cannot seek: " + errno_text());
     archive_ = archive_read_new();
     if (archive_ == nullptr) throw Error(name_ + ": cannot create a libarchive reader");
@@ -70,7 +106,15 @@ class TarStream {
     archive_read_support_filter_bzip2(archive_);
     archive_read_support_format_tar(archive_);
     // Small blocks: after each seek past a layer only a header is needed.
-    if (archive_read_open_fd(archive_, fd, 64 << 10) != ARCHIVE_OK) fail("cannot open");
+    if (archive_read_open_fd(archive_, fd, 64 << 10) != ARCHIVE_OK) {
+      // A constructor that throws gets no destructor call: free the reader here.
+      try {
+        fail("cannot open");
+      } catch (...) {
+        archive_read_free(archive_);
+        throw;
+      }
+    }
   }
   ~TarStream() { archive_read_free(archive_); }
   TarStream(const TarStream&) = delete;
@@ -83,6 +127,7 @@ class TarStream {
     if (status == ARCHIVE_EOF) return nullptr;
     // ARCHIVE_RETRY (a damaged header) is as fatal as ARCHIVE_FATAL here.
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("not a readable tar archive");
+    check_decompressed();
     return entry;
   }
 
@@ -96,6 +141,7 @@ class TarStream {
       const int status = archive_read_data_block(archive_, &buffer, &length, &offset);
       if (status == ARCHIVE_EOF) return;
       if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("corrupt or truncated data");
+      check_decompressed();
       if (!on_block(std::string_view(static_cast<const char*>(buffer), length))) return;
     }
   }
@@ -110,8 +156,20 @@ class TarStream {
   }
 
  private:
+  // A compressed stream may not decompress to more than limits::decompression_limit of its size.
+  void check_decompressed() const {
+    if (archive_filter_code(archive_, 0) == ARCHIVE_FILTER_NONE) return;
+    if (position() <= limit_) return;
+    throw Error(name_ + ": decompresses to more than " + report::human_bytes(limit_) + " from " +
+                report::human_bytes(stored_bytes_) + ", over the limit of " +
+                std::to_string(limits::kMaxDecompressionRatio) + " times the compressed size (at least " +
+                report::human_bytes(limits::kDecompressionFloor) + "): a decompression bomb?");
+  }
+
   struct archive* archive_ = nullptr;
   std::string name_;
+  std::uint64_t stored_bytes_ = 0;
+  std::uint64_t limit_ = 0;
 };
 
 class TarArchiveInput final : public ArchiveInput {
@@ -135,7 +193,7 @@ class TarArchiveInput final : public ArchiveInput {
     }
     // Compressed: read forward; start over only when asked for an entry already passed.
     if (!stream_ || ordinals_[index] < next_ordinal_) {
-      stream_ = std::make_unique<TarStream>(fd_.get(), name_);
+      stream_ = std::make_unique<TarStream>(fd_.get(), name_, stored_bytes_);
       next_ordinal_ = 0;
     }
     while (true) {
@@ -154,15 +212,18 @@ class TarArchiveInput final : public ArchiveInput {
 
  private:
   void scan() {
-    TarStream stream(fd_.get(), name_);
+    TarStream stream(fd_.get(), name_, stored_bytes_);
     std::set<std::string> seen;
+    std::uint64_t name_bytes = 0;
     std::uint64_t document_bytes = 0;
     for (std::size_t ordinal = 0;; ++ordinal) {
       archive_entry* header = stream.next();
       if (header == nullptr) break;
       if (ordinal == 0) compression_ = stream.compression();
+      check_entry_count(ordinal + 1, name_);
       const char* raw = archive_entry_pathname(header);
       const std::string raw_path = raw != nullptr ? raw : "";
+      check_name_length(raw_path, name_, "entry name", name_bytes);
       const auto path = normalize_path(raw_path);
       if (!path) {
         if (raw_path == "." || raw_path == "./") continue;  // the archive's root directory
@@ -173,6 +234,7 @@ class TarArchiveInput final : public ArchiveInput {
       entry.mode = static_cast<std::uint32_t>(archive_entry_perm(header));
       entry.mtime = archive_entry_mtime(header);
       if (const char* hardlink = archive_entry_hardlink(header)) {
+        check_name_length(hardlink, name_, "hard link target", name_bytes);
         const auto target = normalize_path(hardlink);
         if (!target) throw Error(name_ + ": hard link '" + entry.path + "' leaves the archive");
         entry.type = EntryType::hardlink;
@@ -184,9 +246,15 @@ class TarArchiveInput final : public ArchiveInput {
           case AE_IFLNK:
             entry.type = EntryType::symlink;
             entry.link_target = archive_entry_symlink(header) != nullptr ? archive_entry_symlink(header) : "";
+            check_name_length(entry.link_target, name_, "symlink target", name_bytes);
+            check_symlink(entry, name_);
             break;
           default: entry.type = EntryType::other; break;
         }
+      }
+      // Sparse data is not where the header's size says: no image archive holds such an entry.
+      if (archive_entry_sparse_count(header) > 0) {
+        throw Error(name_ + ": entry '" + entry.path + "' is a sparse file, which no image archive holds");
       }
       if (entry.type != EntryType::directory && !seen.insert(entry.path).second) {
         throw Error(name_ + ": entry '" + entry.path + "' appears twice");
@@ -222,11 +290,11 @@ class TarArchiveInput final : public ArchiveInput {
       if (image_hash_) image_hash_->update(block);
       if (entry.magic.empty()) {
         entry.magic = std::string(block.substr(0, kMagicBytes));
-        keep = entry.size <= kMaxDocumentBytes && looks_like_json(entry.magic);
+        keep = entry.size <= kMaxJsonDocumentBytes && looks_like_json(entry.magic);
         if (!keep) return hash_all;
         document_bytes += entry.size;
-        if (document_bytes > kMaxDocumentsTotal) {
-          throw Error(name_ + ": more than " + std::to_string(kMaxDocumentsTotal >> 20) +
+        if (document_bytes > kMaxJsonDocumentsBytes) {
+          throw Error(name_ + ": more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) +
                       " MiB of JSON documents, not an image archive");
         }
         content.reserve(static_cast<std::size_t>(entry.size));
@@ -253,15 +321,21 @@ class TarArchiveInput final : public ArchiveInput {
 
 class DirectoryInput final : public ArchiveInput {
  public:
-  DirectoryInput(const std::filesystem::path& root, std::string name) : ArchiveInput(std::move(name)), root_(root) {
+  DirectoryInput(const std::filesystem::path& root, std::string name) : ArchiveInput(std::move(name)) {
     namespace fs = std::filesystem;
+    // The root as the user named it (a symlink to a layout is fine); below it, nothing is followed.
+    root_fd_ = UniqueFd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (root_fd_.get() < 0) throw Error(name_ + ": " + errno_text());
     std::error_code error;
     fs::recursive_directory_iterator it(root, error), end;
     if (error) throw Error(name_ + ": " + error.message());
     std::uint64_t document_bytes = 0;
+    std::uint64_t name_bytes = 0;
     for (; it != end; it.increment(error)) {
       if (error) throw Error(name_ + ": " + error.message());
+      check_entry_count(entries_.size() + 1, name_);
       const auto relative = it->path().lexically_relative(root).generic_string();
+      check_name_length(relative, name_, "path", name_bytes);
       const auto status = it->symlink_status();
       TarEntry entry;
       entry.path = relative;
@@ -270,7 +344,10 @@ class DirectoryInput final : public ArchiveInput {
         entry.type = EntryType::directory;
       } else if (fs::is_symlink(status)) {
         entry.type = EntryType::symlink;
-        entry.link_target = fs::read_symlink(it->path()).string();
+        entry.link_target = fs::read_symlink(it->path(), error).string();
+        if (error) throw Error(name_ + ": " + relative + ": " + error.message());
+        check_name_length(entry.link_target, name_, "symlink target", name_bytes);
+        check_symlink(entry, name_);
       } else if (fs::is_regular_file(status)) {
         entry.type = EntryType::regular;
         entry.size = it->file_size();
@@ -294,9 +371,26 @@ class DirectoryInput final : public ArchiveInput {
   }
 
  private:
+  // Opens a regular file below the root one component at a time, following no symlink (O_NOFOLLOW
+  // on each directory and on the file): a directory swapped for a symlink after the catalog was
+  // taken cannot lead outside. O_NONBLOCK: a FIFO swapped in cannot block the open.
   int open_entry(const TarEntry& entry) const {
-    const auto path = root_ / entry.path;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    std::vector<std::string> parts;
+    for (std::size_t start = 0; start <= entry.path.size();) {
+      const auto slash = entry.path.find('/', start);
+      const auto end = slash == std::string::npos ? entry.path.size() : slash;
+      parts.push_back(entry.path.substr(start, end - start));
+      start = end + 1;
+    }
+    UniqueFd directory;
+    int at = root_fd_.get();
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      const int next = ::openat(at, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
+      directory = UniqueFd(next);
+      at = directory.get();
+    }
+    const int fd = ::openat(at, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || static_cast<std::uint64_t>(info.st_size) != entry.size) {
@@ -313,18 +407,26 @@ class DirectoryInput final : public ArchiveInput {
     const auto n = ::pread(fd.get(), magic, sizeof magic, 0);
     if (n < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
     entry.magic.assign(magic, static_cast<std::size_t>(n));
-    if (entry.size > kMaxDocumentBytes || !looks_like_json(entry.magic)) return;
+    if (entry.size > kMaxJsonDocumentBytes || !looks_like_json(entry.magic)) return;
     document_bytes += entry.size;
-    if (document_bytes > kMaxDocumentsTotal) throw Error(name_ + ": too many JSON documents, not an image layout");
+    if (document_bytes > kMaxJsonDocumentsBytes) {
+      throw Error(name_ + ": more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) +
+                  " MiB of JSON documents, not an image layout");
+    }
     MemorySink content;
     content.copy_range(fd.get(), 0, entry.size, name_ + ": " + entry.path);
     entry.content = content.bytes();
   }
 
-  std::filesystem::path root_;
+  UniqueFd root_fd_;
 };
 
 }  // namespace
+
+bool looks_like_json(std::string_view magic) {
+  const auto first = magic.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (magic[first] == '{' || magic[first] == '[');
+}
 
 std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name) {
   return std::make_unique<TarArchiveInput>(fd, std::move(name));
@@ -346,6 +448,8 @@ int spool_to_temp_file(int fd, const std::string& name) {
   const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
   int raw = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (raw < 0) {
+    // Named only for an instant, which a signal's cleanup waits out.
+    interrupt::Hold hold;
     std::string pattern = dir + "/dockerdiff-spool-XXXXXX";
     raw = ::mkstemp(pattern.data());
     if (raw < 0) throw Error(name + ": cannot create a temporary file in " + dir + ": " + errno_text());

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dockerdiff/archive/byte_sink.hpp"
@@ -12,8 +13,10 @@
 
 namespace dockerdiff::archive {
 
-// Small files are kept in memory when they look like JSON; nothing larger is ever buffered.
-inline constexpr std::uint64_t kMaxDocumentBytes = std::uint64_t{16} << 20;
+// Whether the first bytes of a file look like a JSON document ('{' or '[' after white space). Such
+// files are kept in memory when they are small (limits::kMaxJsonDocumentBytes); nothing larger is
+// ever buffered.
+bool looks_like_json(std::string_view magic);
 
 // An input archive: its catalog (every entry, read once up front without keeping data) and a way
 // to stream any entry's data into a sink afterwards.
@@ -44,10 +47,15 @@ class ArchiveInput {
 
 // Opens a tar archive, plain or gzip/zstd/xz/bzip2 compressed (detected from content). The file
 // descriptor is taken over; it must be a regular file (spool a pipe first, see spool_to_temp_file).
+// The catalog refuses what no image archive holds and what would make the tool reach outside the
+// archive: absolute or '..' entry names, links whose target leaves the archive, sparse entries,
+// and anything over the limits of limits.hpp (entries, name lengths, JSON documents, decompression).
 std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name);
 std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name);
 
-// Opens an OCI image layout directory (index.json, oci-layout, blobs/).
+// Opens an OCI image layout directory (index.json, oci-layout, blobs/). Files are opened beneath the
+// directory one path component at a time without following symlinks, so that nothing outside it is
+// read even if the tree changes after the catalog was taken.
 std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path& path, std::string name);
 
 // Copies a stream (stdin) into an unnamed temporary file and returns its descriptor, rewound.

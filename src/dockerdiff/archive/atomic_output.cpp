@@ -11,12 +11,37 @@
 
 namespace dockerdiff::archive {
 
-AtomicOutputFile::AtomicOutputFile(const std::filesystem::path& destination) : destination_(destination) {
-  const auto directory = destination.has_parent_path() ? destination.parent_path() : std::filesystem::path(".");
+namespace fs = std::filesystem;
+
+void check_output_destination(const fs::path& destination, bool parent_must_exist) {
+  const auto name = destination.string();
+  std::error_code error;
+  const auto status = fs::status(destination, error);
+  if (fs::exists(status)) {
+    if (fs::is_directory(status)) throw Error(name + ": cannot write: is a directory");
+    if (!fs::is_regular_file(status)) {
+      throw Error(name + ": cannot write: not a regular file (a device, FIFO or socket); for stdout use -o -");
+    }
+  }
+  if (!parent_must_exist) return;
+  const auto directory = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
+  const auto parent = fs::status(directory, error);
+  if (!fs::exists(parent)) throw Error(name + ": cannot create: no such directory " + directory.string());
+  if (!fs::is_directory(parent)) throw Error(name + ": cannot create: " + directory.string() + " is not a directory");
+}
+
+AtomicOutputFile::AtomicOutputFile(const fs::path& destination) : destination_(destination) {
+  check_output_destination(destination, false);
+  const auto directory = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
   std::string pattern = (directory / ("." + destination.filename().string() + ".tmp-XXXXXX")).string();
-  fd_ = ::mkstemp(pattern.data());
-  if (fd_ < 0) throw Error(destination.string() + ": cannot create: " + std::strerror(errno));
-  temporary_ = pattern;
+  {
+    // Created and registered together: a signal finds it registered or not yet made.
+    interrupt::Hold hold;
+    fd_ = ::mkstemp(pattern.data());
+    if (fd_ < 0) throw Error(destination.string() + ": cannot create: " + std::strerror(errno));
+    temporary_ = pattern;
+    registration_ = interrupt::remove_on_signal(temporary_);
+  }
   // mkstemp makes the file private; an artifact gets the usual permissions.
   const mode_t mask = ::umask(0);
   ::umask(mask);
@@ -26,6 +51,7 @@ AtomicOutputFile::AtomicOutputFile(const std::filesystem::path& destination) : d
 AtomicOutputFile::~AtomicOutputFile() {
   if (fd_ >= 0) ::close(fd_);
   if (!committed_) ::unlink(temporary_.c_str());
+  registration_.release();
 }
 
 void AtomicOutputFile::commit() {
@@ -34,10 +60,13 @@ void AtomicOutputFile::commit() {
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) throw Error(destination_.string() + ": cannot write: " + std::strerror(errno));
+  // A signal now waits until the file is in place (or the rename failed and the file is removed).
+  interrupt::Hold hold;
   if (::rename(temporary_.c_str(), destination_.c_str()) != 0) {
     throw Error(destination_.string() + ": cannot rename into place: " + std::strerror(errno));
   }
   committed_ = true;
+  registration_.release();
 }
 
 }  // namespace dockerdiff::archive

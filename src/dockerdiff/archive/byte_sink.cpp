@@ -151,24 +151,25 @@ class CompressingSink final : public ByteSink {
     check(status, "start");
   }
 
-  ~CompressingSink() override {
-    if (archive_ != nullptr) {
-      archive_write_fail(archive_);
-      archive_write_free(archive_);
-    }
-  }
+  ~CompressingSink() override { abandon(); }
 
   void write(const void* data, std::size_t size) override {
+    if (archive_ == nullptr) throw Error(name_ + ": write after a failed write");
     const auto* bytes = static_cast<const char*>(data);
     while (size > 0) {
       const auto n = archive_write_data(archive_, bytes, size);
-      if (n < 0) throw Error(name_ + ": " + failure_text());
+      if (n < 0) {
+        const auto message = write_error_.empty() ? name_ + ": " + failure_text() : write_error_;
+        abandon();  // now, while `data` is alive: the failed compressor still points into it
+        throw Error(message);
+      }
       bytes += n;
       size -= static_cast<std::size_t>(n);
     }
   }
 
   void finish() override {
+    if (archive_ == nullptr) throw Error(name_ + ": write after a failed write");
     check(archive_write_close(archive_), "close");
     archive_write_free(archive_);
     archive_ = nullptr;
@@ -179,6 +180,7 @@ class CompressingSink final : public ByteSink {
  private:
   static la_ssize_t on_write(struct archive*, void* self, const void* buffer, size_t length) {
     auto* sink = static_cast<CompressingSink*>(self);
+    if (sink->discard_) return static_cast<la_ssize_t>(length);
     try {
       write_all(sink->fd_, static_cast<const char*>(buffer), length, sink->name_);
     } catch (const Error& error) {
@@ -187,6 +189,18 @@ class CompressingSink final : public ByteSink {
     }
     sink->written_ += length;
     return static_cast<la_ssize_t>(length);
+  }
+
+  // Closes an unfinished writer (an error) without letting anything more reach the destination:
+  // archive_write_free alone would leak the filters' state (zlib's, zstd's). After a failed write
+  // only while that write's data is still alive, since the compressor may still point into it.
+  void abandon() {
+    if (archive_ == nullptr) return;
+    discard_ = true;
+    archive_write_fail(archive_);
+    archive_write_close(archive_);
+    archive_write_free(archive_);
+    archive_ = nullptr;
   }
 
   std::string failure_text() const {
@@ -207,6 +221,7 @@ class CompressingSink final : public ByteSink {
   std::string name_;
   std::string write_error_;
   std::uint64_t written_ = 0;
+  bool discard_ = false;
 };
 
 }  // namespace

@@ -3,13 +3,23 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <memory>
+#include <string_view>
 
 #include "dockerdiff/error.hpp"
 
 namespace dockerdiff::archive {
 
 namespace {
+
+// Whether every byte of `text` is ASCII. libarchive (3.6, in the C locale the tool runs in) cannot
+// write other names: it crashes (NULL strlen) on a file name that is not ASCII, and writes a link
+// target that is not ASCII as an empty one. Image archives name their files with digests and
+// fixed names, so a name that is not ASCII is refused rather than written.
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
 
 // Captures what libarchive writes, with blocking off so that nothing is padded or held back.
 class HeaderEncoder {
@@ -23,13 +33,21 @@ class HeaderEncoder {
   }
   ~HeaderEncoder() {
     // The encoder never writes entry data; failing it keeps libarchive from padding it with zeros.
+    // Closing a failed writer skips the entry, but still closes (and frees) its output state, which
+    // archive_write_free alone leaks.
     archive_write_fail(archive_);
+    archive_write_close(archive_);
     archive_write_free(archive_);
   }
   HeaderEncoder(const HeaderEncoder&) = delete;
   HeaderEncoder& operator=(const HeaderEncoder&) = delete;
 
   std::string header(const TarHeader& header) {
+    if (!is_ascii(header.path)) throw Error(header.path + ": entry name is not ASCII, cannot write it");
+    const bool link = header.type == EntryType::symlink || header.type == EntryType::hardlink;
+    if (link && !is_ascii(header.link_target)) {
+      throw Error(header.path + ": link target '" + header.link_target + "' is not ASCII, cannot write it");
+    }
     std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(), &archive_entry_free);
     archive_entry_set_pathname_utf8(entry.get(), header.path.c_str());
     archive_entry_set_mtime(entry.get(), header.mtime, 0);

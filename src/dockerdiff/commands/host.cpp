@@ -17,6 +17,7 @@
 namespace dockerdiff::commands {
 
 int run_inventory(const InventoryOptions& options) {
+  if (!options.output.empty() && options.output != "-") archive::check_output_destination(options.output);
   const auto engine = std::string(engine::engine_program(options.engine));
   const auto text = image::make_inventory(engine, engine::inspect_all_images(options.engine)).dump(2) + "\n";
   if (options.output.empty() || options.output == "-") {

@@ -17,7 +17,8 @@ int run_inspect(const InspectOptions& options) {
                                        &opened.input->entries(),
                                        &opened.images};
   if (options.json) {
-    std::cout << report::inspect_json(subject).dump(2) << "\n";
+    // Replace, not throw: entry names are bytes from the archive, not necessarily UTF-8.
+    std::cout << report::inspect_json(subject).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << report::inspect_text(subject);
   }

@@ -27,18 +27,10 @@ void validate(const RestoreOptions& options) {
   for (const auto& spec : options.bases) stdin_uses += spec == "-";
   if (stdin_uses > 1) throw usage_error("restore: stdin ('-') can be read only once");
   check_output_options("restore", {options.compression, options.level}, options.output);
-  if (options.output == "-") return;
   std::vector<std::string> specs = options.bases;
   specs.push_back(options.slim);
-  for (const auto& spec : specs) {
-    const auto path = local_path(spec);
-    std::error_code error;
-    if (path && fs::equivalent(*path, options.output, error)) {
-      throw usage_error("restore: output " + options.output + " is also an input (" + spec + ")");
-    }
-  }
+  check_outputs("restore", {{"output", options.output, true}}, specs);
 }
-
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/engine/engine.hpp"
 #include "dockerdiff/error.hpp"
+#include "dockerdiff/interrupt.hpp"
 #include "dockerdiff/report/slim_report.hpp"
 
 namespace dockerdiff::commands {
@@ -35,6 +36,8 @@ void validate(const SlimOptions& options) {
   check_output_options("slim", {options.compression, options.level}, options.output);
 }
 
+constexpr std::size_t kMaxStemBytes = 200;
+
 // "dist/app.tar.gz" -> "app"; "docker:registry/app:1.0" -> "registry_app_1.0".
 std::string output_stem(const std::string& spec) {
   if (spec == "-") return "stdin";
@@ -56,6 +59,9 @@ std::string output_stem(const std::string& spec) {
     if (!safe) c = '_';
   }
   if (name.empty() || name == "." || name == "..") name = "image";
+  // One path component, short enough for NAME_MAX with ".slim.tar.zst" and the temporary file's
+  // ".NAME.tmp-XXXXXX" around it.
+  if (name.size() > kMaxStemBytes) name.resize(kMaxStemBytes);
   return name;
 }
 
@@ -82,63 +88,68 @@ std::vector<OutputJob> output_jobs(const SlimOptions& options) {
   return jobs;
 }
 
-bool same_file(const fs::path& a, const fs::path& b) {
-  std::error_code error;
-  return fs::equivalent(a, b, error);
-}
-
-// An output that would overwrite an input is refused before anything is read.
-void refuse_overwriting_inputs(const SlimOptions& options, const std::vector<OutputJob>& jobs) {
+// Before anything is read: no output may overwrite an input, land inside an input directory or
+// be another output; each must be able to become a file.
+void check_slim_outputs(const SlimOptions& options, const std::vector<OutputJob>& jobs) {
   std::vector<std::string> specs = options.targets;
   specs.insert(specs.end(), options.bases.begin(), options.bases.end());
-  for (const auto& job : jobs) {
-    if (job.path == "-") continue;
-    for (const auto& spec : specs) {
-      const auto path = local_path(spec);
-      if (path && same_file(*path, job.path)) throw usage_error("slim: output " + job.path + " is also an input (" + spec + ")");
-    }
-  }
-  for (const auto& extra : {options.report_path, options.summary_path}) {
-    if (extra.empty()) continue;
-    for (const auto& spec : specs) {
-      const auto path = local_path(spec);
-      if (path && same_file(*path, extra)) throw usage_error("slim: " + extra + " is also an input (" + spec + ")");
-    }
+  std::vector<OutputPath> outputs;
+  for (const auto& job : jobs) outputs.push_back({"output", job.path, options.output_dir.empty()});
+  outputs.push_back({"--report", options.report_path, true});
+  outputs.push_back({"--summary", options.summary_path, true});
+  check_outputs("slim", outputs, specs);
+  std::error_code error;
+  if (!options.output_dir.empty() && fs::exists(options.output_dir, error) && !fs::is_directory(options.output_dir, error)) {
+    throw Error(options.output_dir + ": cannot write into it: not a directory");
   }
 }
 
-// The --output-dir directory, created when needed and removed again (if still empty) when the
-// command fails, so that a failed run leaves nothing behind.
+// The --output-dir directory, created when needed (with any missing parents) and removed again, as
+// far as this run created it and it is still empty, when the command fails or is interrupted: a
+// failed run leaves nothing behind.
 class CreatedDirectory {
  public:
   explicit CreatedDirectory(const std::string& path) {
     if (path.empty()) return;
     std::error_code error;
-    if (fs::exists(path, error)) return;
-    fs::create_directories(path, error);
-    if (error) throw Error(path + ": cannot create: " + error.message());
-    created_ = path;
+    auto target = fs::absolute(path, error).lexically_normal();
+    if (!target.has_filename()) target = target.parent_path();
+    std::vector<fs::path> missing;  // innermost first
+    for (auto level = target; !fs::exists(level, error) && level.has_relative_path(); level = level.parent_path()) {
+      missing.push_back(level);
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      interrupt::Hold hold;
+      fs::create_directory(*it, error);
+      if (error) throw Error(path + ": cannot create: " + error.message());
+      created_.push_back(*it);
+      registrations_.push_back(interrupt::remove_on_signal(*it));
+    }
   }
   ~CreatedDirectory() {
-    if (created_.empty()) return;
-    std::error_code ignored;
-    fs::remove(created_, ignored);  // only removes an empty directory
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+      std::error_code ignored;
+      fs::remove(*it, ignored);  // only removes an empty directory
+    }
   }
   CreatedDirectory(const CreatedDirectory&) = delete;
   CreatedDirectory& operator=(const CreatedDirectory&) = delete;
-  void keep() { created_.clear(); }
+  void keep() {
+    created_.clear();
+    registrations_.clear();
+  }
 
  private:
-  std::string created_;
+  std::vector<fs::path> created_;  // outermost first
+  std::vector<interrupt::Registration> registrations_;
 };
-
 
 }  // namespace
 
 int run_slim(const SlimOptions& options) {
   validate(options);
   const auto jobs = output_jobs(options);
-  refuse_overwriting_inputs(options, jobs);
+  check_slim_outputs(options, jobs);
 
   // Read: every base and target, before anything is written.
   image::BaseSet bases;
@@ -187,10 +198,16 @@ int run_slim(const SlimOptions& options) {
     sink->write(content.data(), content.size());
     sink->finish();
   };
-  add_document(options.report_path, report::to_json(report).dump(2) + "\n");
+  // Replace, not throw: file names from the command line are bytes, not necessarily UTF-8.
+  add_document(options.report_path,
+               report::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   add_document(options.summary_path, report::to_markdown(report));
-  for (auto& file : pending) file->commit();
-  output_dir.keep();
+  {
+    // A signal arriving now takes effect once every output is in place.
+    interrupt::Hold hold;
+    for (auto& file : pending) file->commit();
+    output_dir.keep();
+  }
 
   if (!options.quiet) std::cerr << report::to_text(report);
   return 0;

@@ -12,6 +12,8 @@
 #include "dockerdiff/error.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
+#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/limits.hpp"
 
 namespace dockerdiff::commands {
 
@@ -19,21 +21,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Inventory documents are small; anything this large is not one.
-constexpr std::uintmax_t kMaxInventoryBytes = std::uintmax_t{64} << 20;
+using limits::kMaxInventoryBytes;
 
-// A private directory for an engine's `save`, removed with everything in it.
+// A private directory for an engine's `save`, removed with everything in it (also on a signal).
 class TemporaryDirectory {
  public:
   TemporaryDirectory() {
     const char* tmpdir = std::getenv("TMPDIR");
     std::string pattern = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/dockerdiff-XXXXXX";
+    interrupt::Hold hold;
     if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
     path_ = pattern;
+    registration_ = interrupt::remove_on_signal(path_, interrupt::Removal::tree);
   }
   ~TemporaryDirectory() {
     std::error_code ignored;
     fs::remove_all(path_, ignored);
+    registration_.release();
   }
   TemporaryDirectory(const TemporaryDirectory&) = delete;
   TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
@@ -41,6 +45,7 @@ class TemporaryDirectory {
 
  private:
   fs::path path_;
+  interrupt::Registration registration_;
 };
 
 bool looks_like_json_file(const std::string& path) {
@@ -59,7 +64,9 @@ nlohmann::json read_inventory(const std::string& path) {
   std::error_code error;
   const auto size = fs::file_size(path, error);
   if (error) throw Error(path + ": " + error.message());
-  if (size > kMaxInventoryBytes) throw Error(path + ": larger than 64 MiB, not an inventory");
+  if (size > kMaxInventoryBytes) {
+    throw Error(path + ": larger than " + std::to_string(kMaxInventoryBytes >> 20) + " MiB, not an inventory");
+  }
   std::string text(static_cast<std::size_t>(size), '\0');
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(path + ": " + std::strerror(errno));

@@ -15,8 +15,9 @@ namespace dockerdiff::commands {
 
 namespace {
 
+// One printable line, whatever the archive's names hold (see printable_line).
 std::string line_of(const std::string& archive, const image::VerifyProblem& problem) {
-  return archive + ": " + (problem.path.empty() ? "" : problem.path + ": ") + problem.problem;
+  return printable_line(archive + ": " + (problem.path.empty() ? "" : problem.path + ": ") + problem.problem);
 }
 
 }  // namespace
@@ -50,14 +51,15 @@ int run_verify(const VerifyOptions& options) {
                                 {"problems", problems},
                                 {"layers_checked", result.layers_checked},
                                 {"blobs_checked", result.blobs_checked}};
-    std::cout << report.dump(2) << "\n";
+    // Replace, not throw: entry names are bytes from the archive, not necessarily UTF-8.
+    std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     for (const auto& problem : result.problems) std::cout << line_of(name, problem) << "\n";
     if (result.sound()) {
-      std::cerr << name << ": sound (" << result.layers_checked << " layers, " << result.blobs_checked
+      std::cerr << printable_line(name) << ": sound (" << result.layers_checked << " layers, " << result.blobs_checked
                 << " blobs checked)\n";
     } else {
-      std::cerr << name << ": " << result.problems.size() << (result.problems.size() == 1 ? " problem" : " problems")
+      std::cerr << printable_line(name) << ": " << result.problems.size() << (result.problems.size() == 1 ? " problem" : " problems")
                 << "\n";
     }
   }

@@ -6,6 +6,7 @@
 
 #include "dockerdiff/engine/subprocess.hpp"
 #include "dockerdiff/error.hpp"
+#include "dockerdiff/image/reader.hpp"
 
 namespace dockerdiff::engine {
 
@@ -50,11 +51,7 @@ void save_image(const EngineRef& ref, const std::filesystem::path& destination) 
 
 nlohmann::json inspect_image(const EngineRef& ref) {
   const auto result = run_engine(ref, {"image", "inspect", ref.reference}, "image inspect");
-  try {
-    return nlohmann::json::parse(result.out);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(ref.spec + ": image inspect printed invalid JSON: " + error.what());
-  }
+  return image::parse_json(result.out, ref.spec + ": image inspect output");
 }
 
 nlohmann::json inspect_all_images(EngineKind kind) {
@@ -67,11 +64,7 @@ nlohmann::json inspect_all_images(EngineKind kind) {
   }
   if (args.size() == 2) return nlohmann::json::array();
   const auto result = run_engine(engine, args, "image inspect");
-  try {
-    return nlohmann::json::parse(result.out);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(engine.spec + ": image inspect printed invalid JSON: " + error.what());
-  }
+  return image::parse_json(result.out, engine.spec + ": image inspect output");
 }
 
 bool uses_containerd_image_store() {

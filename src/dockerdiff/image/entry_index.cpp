@@ -1,14 +1,14 @@
 #include "dockerdiff/image/entry_index.hpp"
 
+#include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/error.hpp"
+#include "dockerdiff/limits.hpp"
+#include "dockerdiff/report/format.hpp"
 
 namespace dockerdiff::image {
 
-namespace {
-// As many links as Linux follows in one path lookup.
-constexpr int kMaxLinkHops = 40;
-}  // namespace
+using limits::kMaxLinkHops;
 
 EntryIndex::EntryIndex(const std::vector<archive::TarEntry>& entries, std::string archive_name)
     : entries_(entries), archive_name_(std::move(archive_name)) {
@@ -51,6 +51,10 @@ std::size_t EntryIndex::resolve(const std::string& path, const std::string& refe
 const std::string& EntryIndex::document(const std::string& path, const std::string& referrer) const {
   const auto& entry = entries_[resolve(path, referrer)];
   if (!entry.content) {
+    if (entry.size > limits::kMaxJsonDocumentBytes && archive::looks_like_json(entry.magic)) {
+      throw Error(archive_name_ + ": " + path + ": a JSON document of " + std::to_string(entry.size) +
+                  " bytes, over the limit of " + report::human_bytes(limits::kMaxJsonDocumentBytes));
+    }
     throw Error(archive_name_ + ": " + path + ": not a JSON document" +
                 (entry.size > 0 ? "" : " (empty file)"));
   }

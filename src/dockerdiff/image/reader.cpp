@@ -1,5 +1,6 @@
 #include "dockerdiff/image/reader.hpp"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +9,7 @@
 #include "dockerdiff/error.hpp"
 #include "dockerdiff/digest.hpp"
 #include "dockerdiff/image/media_types.hpp"
+#include "dockerdiff/limits.hpp"
 
 namespace dockerdiff::image {
 
@@ -25,11 +27,22 @@ std::string_view layout_name(Layout layout) {
 std::string Image::display_name() const { return tags.empty() ? config_digest : tags.front(); }
 
 json parse_json(const std::string& text, const std::string& where) {
-  // Far beyond any real document; deeper nesting only serves to exhaust the stack.
-  constexpr int kMaxDepth = 64;
+  // Far beyond any real document; deeper nesting only serves to exhaust the stack, more values only
+  // to fill memory.
+  std::size_t values = 0;
   try {
-    return json::parse(text, [&](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxDepth) throw Error(where + ": invalid JSON: nested more than " + std::to_string(kMaxDepth) + " deep");
+    return json::parse(text, [&](int depth, json::parse_event_t event, json&) {
+      // `depth` counts the arrays and objects around the event: a start event at depth 64 opens a 65th.
+      const bool opens = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+      if (depth > limits::kMaxJsonDepth || (opens && depth == limits::kMaxJsonDepth)) {
+        throw Error(where + ": invalid JSON: nested more than " + std::to_string(limits::kMaxJsonDepth) + " deep");
+      }
+      if (opens || event == json::parse_event_t::value) {
+        if (++values > limits::kMaxJsonValues) {
+          throw Error(where + ": more than " + std::to_string(limits::kMaxJsonValues) +
+                      " JSON values, over the limit for one document");
+        }
+      }
       return true;
     });
   } catch (const json::exception& error) {
@@ -39,8 +52,7 @@ json parse_json(const std::string& text, const std::string& where) {
 
 namespace {
 
-// Nesting of indexes that a real archive never comes near; deeper is treated as hostile.
-constexpr int kMaxIndexDepth = 8;
+using limits::kMaxIndexDepth;
 
 class Reader {
  public:
@@ -57,7 +69,8 @@ class Reader {
     if (has_manifest) read_docker_manifest(archive.images);
     if (has_index) {
       std::vector<Image> oci_images;
-      walk_index(document("index.json"), "index.json", 0, {}, oci_images);
+      layers_ = 0;  // manifest.json and index.json each describe the images within the limits
+      for (const auto& listed : listed_manifests("index.json", 0)) read_oci_manifest(listed.digest, listed.tags, oci_images);
       merge(archive.images, std::move(oci_images));
     }
     if (archive.images.empty()) throw Error(name_ + ": the archive holds no image");
@@ -134,6 +147,41 @@ class Reader {
     }
   }
 
+  // One more image, with this many layers: within the limits?
+  void count_image(std::size_t images, std::size_t layers, const std::string& path) const {
+    if (images > limits::kMaxImages) {
+      throw Error(where(path) + ": more than " + std::to_string(limits::kMaxImages) + " images, over the limit for one archive");
+    }
+    if (layers > limits::kMaxLayersPerImage) {
+      throw Error(where(path) + ": an image of " + std::to_string(layers) + " layers, over the limit of " +
+                  std::to_string(limits::kMaxLayersPerImage));
+    }
+    layers_ += layers;
+    if (layers_ > limits::kMaxLayers) {
+      throw Error(where(path) + ": more than " + std::to_string(limits::kMaxLayers) +
+                  " layers in all images together, over the limit for one archive");
+    }
+  }
+
+  // A config's digest and diff_ids, each worked out once however many images name the config: a
+  // manifest.json listing one large config thousands of times must not hash and parse it each time.
+  const std::string& config_digest(const std::string& config_path, const std::string& referrer) const {
+    auto it = config_digests_.find(config_path);
+    if (it == config_digests_.end()) {
+      it = config_digests_.emplace(config_path, sha256_digest(index_.document(config_path, referrer))).first;
+    }
+    return it->second;
+  }
+
+  const std::vector<std::string>& config_diff_ids(const std::string& config_path, const std::string& referrer) const {
+    auto it = config_diff_ids_.find(config_path);
+    if (it == config_diff_ids_.end()) {
+      const auto& text = index_.document(config_path, referrer);
+      it = config_diff_ids_.emplace(config_path, diff_ids(parse_json(text, where(config_path)), config_path)).first;
+    }
+    return it->second;
+  }
+
   void read_docker_manifest(std::vector<Image>& images) const {
     const auto manifest = document("manifest.json");
     if (!manifest.is_array()) throw Error(where("manifest.json") + ": not a list of images");
@@ -141,15 +189,15 @@ class Reader {
       Image image;
       image.config_path = archive_path(string_member(item, "Config", "manifest.json"), "manifest.json");
       image.tags = string_list(item.contains("RepoTags") ? item.at("RepoTags") : json(), "RepoTags", "manifest.json");
-      const auto& config_text = index_.document(image.config_path, "manifest.json");
-      image.config_digest = sha256_digest(config_text);
-      for (const auto& raw : string_list(member(item, "Layers", "manifest.json"), "Layers", "manifest.json")) {
+      image.config_digest = config_digest(image.config_path, "manifest.json");
+      const auto layer_paths = string_list(member(item, "Layers", "manifest.json"), "Layers", "manifest.json");
+      count_image(images.size() + 1, layer_paths.size(), "manifest.json");
+      for (const auto& raw : layer_paths) {
         auto layer = make_layer(archive_path(raw, "manifest.json"), "manifest.json");
         layer.media_type = media_type::kDockerLayerTar;
         image.layers.push_back(std::move(layer));
       }
-      attach_diff_ids(image, diff_ids(parse_json(config_text, where(image.config_path)), image.config_path),
-                      "manifest.json");
+      attach_diff_ids(image, config_diff_ids(image.config_path, "manifest.json"), "manifest.json");
       images.push_back(std::move(image));
     }
   }
@@ -186,25 +234,48 @@ class Reader {
            descriptor.at("annotations").contains("vnd.docker.reference.type");
   }
 
-  void walk_index(const json& index, const std::string& path, int depth, const std::vector<std::string>& inherited,
-                  std::vector<Image>& images) const {
+  // A manifest an index lists (attestations left out), with the tags of the nearest descriptor on
+  // the way to it that has any.
+  struct Listed {
+    std::string digest;
+    std::vector<std::string> tags;
+  };
+
+  // Every manifest the index at `path` lists, nested indexes flattened. Each index is read once,
+  // however often it is listed, and all lists together hold at most kMaxIndexDescriptors entries:
+  // nested indexes that list each other many times over make a tiny archive that would otherwise
+  // be walked for ever.
+  const std::vector<Listed>& listed_manifests(const std::string& path, int depth) const {
+    if (const auto known = listed_.find(path); known != listed_.end()) return known->second;
     if (depth > kMaxIndexDepth) throw Error(where(path) + ": indexes nested more than " + std::to_string(kMaxIndexDepth) + " deep");
+    const auto index = document(path);
     const auto& manifests = member(index, "manifests", path);
     if (!manifests.is_array()) throw Error(where(path) + ": \"manifests\" is not a list");
+    std::vector<Listed> out;
+    const auto count = [&] {
+      if (++descriptors_ > limits::kMaxIndexDescriptors) {
+        throw Error(where(path) + ": indexes list more than " + std::to_string(limits::kMaxIndexDescriptors) +
+                    " manifests (nested indexes counted each time they are listed), over the limit for one archive");
+      }
+    };
     for (const auto& descriptor : manifests) {
       const auto type = string_member(descriptor, "mediaType", path);
       const auto digest = digest_member(descriptor, "digest", path);
-      auto tags = tags_of(descriptor);
-      if (tags.empty()) tags = inherited;
+      const auto tags = tags_of(descriptor);
       if (media_type::is_index(type)) {
-        walk_index(document(blob_path(digest)), blob_path(digest), depth + 1, tags, images);
+        for (const auto& nested : listed_manifests(blob_path(digest), depth + 1)) {
+          count();
+          out.push_back({nested.digest, nested.tags.empty() ? tags : nested.tags});
+        }
       } else if (media_type::is_manifest(type)) {
+        count();
         // Attestations (buildx provenance, SBOM) are not images: their blobs pass through untouched.
-        if (!is_attestation(descriptor)) read_oci_manifest(digest, tags, images);
+        if (!is_attestation(descriptor)) out.push_back({digest, tags});
       } else {
         throw Error(where(path) + ": unknown media type \"" + type + "\" for " + digest);
       }
     }
+    return listed_.emplace(path, std::move(out)).first->second;
   }
 
   void read_oci_manifest(const std::string& digest, const std::vector<std::string>& tags, std::vector<Image>& images) const {
@@ -226,12 +297,12 @@ class Reader {
     if (!media_type::is_config(config_type)) throw Error(where(path) + ": unknown config media type \"" + config_type + "\"");
     image.config_digest = digest_member(config, "digest", path);
     image.config_path = blob_path(image.config_digest);
-    const auto& config_text = index_.document(image.config_path, path);
-    if (sha256_digest(config_text) != image.config_digest) {
+    if (config_digest(image.config_path, path) != image.config_digest) {
       throw Error(where(image.config_path) + ": content does not match its digest");
     }
     const auto& layers = member(manifest, "layers", path);
     if (!layers.is_array()) throw Error(where(path) + ": \"layers\" is not a list");
+    count_image(images.size() + 1, layers.size(), path);
     for (const auto& descriptor : layers) {
       const auto type = string_member(descriptor, "mediaType", path);
       if (!media_type::is_layer(type)) throw Error(where(path) + ": unknown layer media type \"" + type + "\"");
@@ -241,7 +312,7 @@ class Reader {
       layer.blob_digest = layer_digest;
       image.layers.push_back(std::move(layer));
     }
-    attach_diff_ids(image, diff_ids(parse_json(config_text, where(image.config_path)), image.config_path), path);
+    attach_diff_ids(image, config_diff_ids(image.config_path, path), path);
     images.push_back(std::move(image));
   }
 
@@ -273,6 +344,11 @@ class Reader {
 
   const EntryIndex& index_;
   const std::string& name_;
+  mutable std::map<std::string, std::string> config_digests_;
+  mutable std::map<std::string, std::vector<std::string>> config_diff_ids_;
+  mutable std::map<std::string, std::vector<Listed>> listed_;
+  mutable std::size_t descriptors_ = 0;
+  mutable std::size_t layers_ = 0;
 };
 
 }  // namespace

@@ -26,6 +26,9 @@
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/media_types.hpp"
 #include "dockerdiff/image/reader.hpp"
+#include "dockerdiff/limits.hpp"
+#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/report/format.hpp"
 
 namespace dockerdiff::image {
 
@@ -35,7 +38,7 @@ namespace {
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 constexpr std::string_view kBlobPrefix = "blobs/sha256/";
-constexpr int kMaxIndexDepth = 8;
+using limits::kMaxIndexDepth;
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -111,6 +114,8 @@ class HashSink final : public archive::ByteSink {
     if (archive_read_open(reader, &state, nullptr, read_range, nullptr) != ARCHIVE_OK) throw fail("cannot decompress");
     archive_entry* entry = nullptr;
     const int status = archive_read_next_header(reader, &entry);
+    const auto limit = limits::decompression_limit(length);
+    std::uint64_t plain_bytes = 0;
     if (status != ARCHIVE_EOF) {
       if (status != ARCHIVE_OK && status != ARCHIVE_WARN) throw fail("cannot decompress");
       while (true) {
@@ -120,6 +125,13 @@ class HashSink final : public archive::ByteSink {
         const int read = archive_read_data_block(reader, &block, &size, &at);
         if (read == ARCHIVE_EOF) break;
         if (read != ARCHIVE_OK && read != ARCHIVE_WARN) throw fail("corrupt compressed data");
+        plain_bytes += size;
+        if (plain_bytes > limit) {
+          throw Error(what + ": decompresses to more than " + report::human_bytes(limit) + " from " +
+                      report::human_bytes(length) + ", over the limit of " + std::to_string(limits::kMaxDecompressionRatio) +
+                      " times the compressed size (at least " + report::human_bytes(limits::kDecompressionFloor) +
+                      "): a decompression bomb?");
+        }
         plain_->update(block, size);
       }
     }
@@ -151,6 +163,7 @@ int temporary_file() {
   const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
   int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
+    interrupt::Hold hold;  // named only for an instant, which a signal's cleanup waits out
     std::string pattern = dir + "/dockerdiff-verify-XXXXXX";
     fd = ::mkstemp(pattern.data());
     if (fd < 0) throw Error("cannot create a temporary file in " + dir + ": " + errno_text());
@@ -288,8 +301,17 @@ class Verifier {
     return normalized;
   }
 
-  // The diff_ids of a config (nullopt when they cannot be read).
+  // The diff_ids of a config (nullopt when they cannot be read), worked out once per config however
+  // many images name it.
   std::optional<std::vector<std::string>> diff_ids(const std::string& config_path, const std::string& referrer) {
+    const auto known = diff_ids_.find(config_path);
+    if (known != diff_ids_.end()) return known->second;
+    auto ids = read_diff_ids(config_path, referrer);
+    diff_ids_.emplace(config_path, ids);
+    return ids;
+  }
+
+  std::optional<std::vector<std::string>> read_diff_ids(const std::string& config_path, const std::string& referrer) {
     const auto config = document(config_path, referrer);
     if (!config) return std::nullopt;
     const auto* rootfs = member(*config, "rootfs", config_path);
@@ -342,6 +364,39 @@ class Verifier {
     }
   }
 
+  // One more image of `layers` layers described by `path`: false (and a problem) over the limits.
+  bool within_limits(std::size_t images, std::size_t layers, std::size_t& layers_so_far, const std::string& path) {
+    if (images > limits::kMaxImages) {
+      problem(path, "more than " + std::to_string(limits::kMaxImages) + " images, over the limit for one archive");
+      return false;
+    }
+    if (layers > limits::kMaxLayersPerImage) {
+      problem(path, "an image of " + std::to_string(layers) + " layers, over the limit of " +
+                        std::to_string(limits::kMaxLayersPerImage));
+      return false;
+    }
+    layers_so_far += layers;
+    if (layers_so_far > limits::kMaxLayers) {
+      problem(path, "more than " + std::to_string(limits::kMaxLayers) + " layers in all images together, over the limit for one archive");
+      return false;
+    }
+    return true;
+  }
+
+  // sha256 of a config, worked out once per config however many images name it.
+  std::optional<std::string> config_digest(const std::string& config_path, const std::string& referrer) {
+    const auto known = config_digests_.find(config_path);
+    if (known != config_digests_.end()) return known->second;
+    std::optional<std::string> digest;
+    try {
+      digest = sha256_digest(index_.document(config_path, referrer));
+    } catch (const Error& error) {
+      record(error);
+    }
+    config_digests_.emplace(config_path, digest);
+    return digest;
+  }
+
   void walk_docker_manifest(std::vector<WalkedImage>& images) {
     const auto manifest = document("manifest.json", "manifest.json");
     if (!manifest) return;
@@ -350,9 +405,15 @@ class Verifier {
       return;
     }
     if (manifest->empty()) problem("manifest.json", "lists no image");
+    std::size_t layers_so_far = 0;
+    std::size_t count = 0;
     for (const auto& item : *manifest) {
       const auto raw_config = string_member(item, "Config", "manifest.json");
       const auto raw_layers = string_list(member(item, "Layers", "manifest.json"), "Layers", "manifest.json");
+      if (!within_limits(++count, raw_layers ? raw_layers->size() : 0, layers_so_far, "manifest.json")) {
+        if (count > limits::kMaxImages || layers_so_far > limits::kMaxLayers) return;
+        continue;
+      }
       std::vector<LayerRef> layers;
       if (raw_layers) {
         for (const auto& raw : *raw_layers) {
@@ -364,12 +425,9 @@ class Verifier {
       if (!config_path) continue;
       WalkedImage walked;
       for (const auto& layer : layers) walked.layer_paths.push_back(layer.path);
-      try {
-        walked.config_digest = sha256_digest(index_.document(*config_path, "manifest.json"));
-      } catch (const Error& error) {
-        record(error);
-        continue;
-      }
+      const auto digest = config_digest(*config_path, "manifest.json");
+      if (!digest) continue;
+      walked.config_digest = *digest;
       // A legacy config is named by its digest: "<hex>.json".
       const auto base = config_path->substr(config_path->rfind('/') == std::string::npos ? 0 : config_path->rfind('/') + 1);
       if (base.size() == 69 && base.ends_with(".json") && is_sha256_digest("sha256:" + base.substr(0, 64)) &&
@@ -463,11 +521,18 @@ class Verifier {
     }
     if (depth == 0 && manifests->empty()) problem(path, "lists no image");
     for (const auto& descriptor : *manifests) {
+      if (++descriptors_ > limits::kMaxIndexDescriptors) {
+        problem(path, "indexes list more than " + std::to_string(limits::kMaxIndexDescriptors) +
+                          " manifests, over the limit for one archive");
+        return;
+      }
       const auto type = string_member(descriptor, "mediaType", path);
       const auto digest = digest_member(descriptor, "digest", path);
       if (!type || !digest) continue;
       if (!check_descriptor(descriptor, *digest, path)) continue;
       if (media_type::is_index(*type)) {
+        // Each nested index is walked once, however often it is listed.
+        if (!walked_indexes_.insert(*digest).second) continue;
         if (const auto nested = document(blob_path(*digest), path)) walk_index(*nested, blob_path(*digest), depth + 1, images);
       } else if (media_type::is_manifest(*type)) {
         const bool attestation = descriptor.contains("annotations") && descriptor.at("annotations").is_object() &&
@@ -500,6 +565,8 @@ class Verifier {
     if (const auto* list = member(*manifest, "layers", path)) {
       if (!list->is_array()) {
         problem(path, "\"layers\" is not a list");
+      } else if (!within_limits(walked_manifests_.size(), list->size(), oci_layers_, path)) {
+        return;
       } else {
         layers_known = true;
         for (const auto& descriptor : *list) {
@@ -663,6 +730,11 @@ class Verifier {
   std::set<std::string> seen_;
   std::map<std::size_t, Job> jobs_;
   std::set<std::string> walked_manifests_;
+  std::set<std::string> walked_indexes_;
+  std::size_t descriptors_ = 0;
+  std::size_t oci_layers_ = 0;
+  std::map<std::string, std::optional<std::string>> config_digests_;
+  std::map<std::string, std::optional<std::vector<std::string>>> diff_ids_;
   std::vector<std::pair<std::string, std::string>> emptied_;  // path, chain ID
   std::set<std::size_t> emptied_entries_;
 };

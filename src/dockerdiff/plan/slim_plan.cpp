@@ -28,8 +28,9 @@ image::Layout output_layout(image::Layout input, LayoutMode mode) {
 
 namespace {
 
-// Compact, key-sorted JSON: the same decisions always give the same bytes.
-std::string dump(const json& document) { return document.dump(); }
+// Compact, key-sorted JSON: the same decisions always give the same bytes. A string that is not
+// UTF-8 (a base named on the command line) gets U+FFFD for its stray bytes instead of an exception.
+std::string dump(const json& document) { return document.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 PlannedEntry document_entry(std::string path, std::string content) {
   PlannedEntry entry;
