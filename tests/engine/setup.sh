@@ -25,6 +25,11 @@ for tool in dockerd "$DOCKER_CLI" podman skopeo ctr busybox unshare tar sha256su
   command -v "$tool" >/dev/null 2>&1 || missing+=" $tool"
 done
 [ -z "$missing" ] || fail "missing:$missing (Debian: apt-get install docker.io podman skopeo containerd busybox-static)"
+# Every engine runs in a private mount namespace (isolate.sh), which needs / to be a mount point: in a
+# chroot it is not, unless its directory was bind-mounted onto itself before entering.
+if ! unshare_error=$(unshare --mount --propagation private true 2>&1); then
+  fail "cannot make a private mount namespace (${unshare_error:-unshare failed}): is / a mount point? In a chroot, bind-mount its directory onto itself first (mount --rbind DIR DIR)"
+fi
 [ -x "$DOCKERDIFF" ] || fail "dockerdiff binary $DOCKERDIFF not found"
 BUSYBOX=$(command -v busybox)
 # (No "producer | grep -q" anywhere here: under pipefail, grep's early exit can fail the producer.)

@@ -242,6 +242,33 @@ TEST_F(CliTest, SlimPrintsTheSummaryOnStderr) {
   EXPECT_EQ(temporary_files(work_), std::vector<std::string>{});
 }
 
+// The image line counts uncompressed layer bytes, the archive line the files as stored: with a
+// compressed archive on either side the two differ, and the summary says why.
+TEST_F(CliTest, SummaryNamesTheCompressionOfEachArchive) {
+  fx::FixtureOptions gzip;
+  gzip.archive_compression = Compression::gzip;
+  fx::write_file(work_ / "app.tar.gz",
+                 fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), fx::sample_app_layer()}}}, gzip));
+  const auto compressed = run({"slim", "app.tar.gz", "-b", "base.tar", "-o", "out.tar.zst", "--compress", "zstd"});
+  ASSERT_EQ(compressed.status, 0) << compressed.err;
+  EXPECT_NE(compressed.err.find(" gzip -> "), std::string::npos) << compressed.err;
+  EXPECT_NE(compressed.err.find(" zstd (saved "), std::string::npos) << compressed.err;
+  EXPECT_NE(compressed.err.find("layer figures are uncompressed bytes"), std::string::npos) << compressed.err;
+  EXPECT_NE(compressed.err.find(" of layers (saved "), std::string::npos) << compressed.err;
+
+  const auto plain = run({"slim", "app.tar", "-b", "base.tar", "-o", "out.tar", "--summary", "summary.md"});
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_EQ(plain.err.find("gzip"), std::string::npos) << plain.err;
+  EXPECT_EQ(plain.err.find("layer figures are uncompressed bytes"), std::string::npos) << plain.err;
+  EXPECT_EQ(fx::read_file(work_ / "summary.md").find("(compressed)"), std::string::npos);
+
+  const auto markdown = run({"slim", "app.tar.gz", "-b", "base.tar", "-o", "out2.tar", "--summary", "gz.md", "-q"});
+  ASSERT_EQ(markdown.status, 0) << markdown.err;
+  const auto summary = fx::read_file(work_ / "gz.md");
+  EXPECT_NE(summary.find(" gzip | "), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Artifact sizes are the files as stored (compressed)"), std::string::npos) << summary;
+}
+
 TEST_F(CliTest, QuietPrintsNothing) {
   for (const char* quiet : {"-q", "--quiet"}) {
     SCOPED_TRACE(quiet);

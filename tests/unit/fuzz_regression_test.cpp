@@ -77,6 +77,14 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(FuzzRegression);
 // before any output exists.
 class NonAsciiNames : public ::testing::TestWithParam<fx::RawEntry> {};
 
+// The cases below, in order.
+std::string non_ascii_case_name(const ::testing::TestParamInfo<fx::RawEntry>& param_info) {
+  static const char* const names[] = {"name_invalid_utf8", "long_name_invalid_utf8", "name_utf8",
+                                      "directory_utf8",    "link_to_invalid_utf8",   "link_to_utf8",
+                                      "long_link_to_invalid_utf8"};
+  return param_info.index < std::size(names) ? std::string(names[param_info.index]) : "case" + std::to_string(param_info.index);
+}
+
 TEST_P(NonAsciiNames, SlimRefusesThemWithAnError) {
   const fx::TempDir dir("dockerdiff-fuzz-regression");
   auto entries = std::vector<fx::RawEntry>{};
@@ -118,7 +126,7 @@ INSTANTIATE_TEST_SUITE_P(
                       fx::RawEntry{"blobs/link", {}, dockerdiff::archive::EntryType::symlink, "x\xff"},
                       fx::RawEntry{"blobs/link", {}, dockerdiff::archive::EntryType::symlink, "caf\xc3\xa9"},
                       fx::RawEntry{"blobs/longlink", {}, dockerdiff::archive::EntryType::symlink, std::string(120, 'x') + "\xff"}),
-    [](const ::testing::TestParamInfo<fx::RawEntry>& param_info) { return "case" + std::to_string(param_info.index); });
+    non_ascii_case_name);
 
 // Found while fuzzing (by reading what the fuzzers reach): JSON output that quotes a name which
 // is not UTF-8 (a tar entry name, a file named on the command line) threw nlohmann's type_error

@@ -162,11 +162,19 @@ int run_slim(const SlimOptions& options) {
   report::SlimReport report;
   for (const auto& job : jobs) {
     std::vector<plan::PlanInput> plan_inputs;
-    report::OutputReport output{job.path, {}, {}, 0, 0};
+    report::OutputReport output;
+    output.path = job.path;
+    output.output_compression = std::string(archive::compression_name(options.compression));
+    std::set<std::string> input_compressions;
     for (const auto index : job.targets) {
       plan_inputs.push_back({options.targets[index], &targets[index].input->entries(), &targets[index].images});
       output.inputs.push_back(options.targets[index]);
       output.input_bytes += targets[index].input->stored_bytes();
+      input_compressions.insert(std::string(archive::compression_name(targets[index].input->compression())));
+    }
+    output.input_compression.clear();
+    for (const auto& name : input_compressions) {
+      output.input_compression += (output.input_compression.empty() ? "" : "+") + name;
     }
     plans.push_back(plan::plan_slim(plan_inputs, bases, options.layout));
     output.layout = std::string(image::layout_name(plans.back().layout));

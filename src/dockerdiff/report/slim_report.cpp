@@ -45,6 +45,18 @@ double saved_ratio(std::uint64_t before, std::uint64_t after) {
   return before == 0 ? 0.0 : static_cast<double>(saved_bytes(before, after)) / static_cast<double>(before);
 }
 
+// "105.2 KiB" for a plain tar, "105.2 KiB gzip" for a compressed one.
+std::string stored_size(std::uint64_t bytes, const std::string& compression) {
+  return compression == "none" ? human_bytes(bytes) : human_bytes(bytes) + " " + compression;
+}
+
+bool any_compressed(const SlimReport& report) {
+  for (const auto& output : report.outputs) {
+    if (output.input_compression != "none" || output.output_compression != "none") return true;
+  }
+  return false;
+}
+
 std::string image_name(const plan::ImageDecision& image) {
   return image.tags.empty() ? short_digest(image.config_digest) : image.tags.front();
 }
@@ -70,7 +82,9 @@ json to_json(const SlimReport& report) {
                        {"inputs", output.inputs},
                        {"layout", output.layout},
                        {"input_bytes", output.input_bytes},
-                       {"output_bytes", output.output_bytes}});
+                       {"output_bytes", output.output_bytes},
+                       {"input_compression", output.input_compression},
+                       {"output_compression", output.output_compression}});
   }
   auto images = json::array();
   for (const auto& image : report.images) {
@@ -109,13 +123,18 @@ std::string to_text(const SlimReport& report) {
   for (const auto& image : report.images) {
     const auto sums = totals(image);
     text << "  " << image_name(image) << ": " << sums.kept << " layers kept, " << sums.dropped << " dropped, "
-         << human_bytes(sums.before) << " -> " << human_bytes(sums.after) << " (saved "
+         << human_bytes(sums.before) << " -> " << human_bytes(sums.after) << " of layers (saved "
          << percent(ratio(sums.before - sums.after, sums.before)) << ")\n";
   }
-  const auto in = report.input_bytes();
-  const auto out = report.output_bytes();
-  text << "  archive: " << human_bytes(in) << " -> " << human_bytes(out) << " (saved " << percent(saved_ratio(in, out))
-       << ")\n";
+  for (const auto& output : report.outputs) {
+    text << "  archive" << (report.outputs.size() > 1 ? " " + output.path : std::string()) << ": "
+         << stored_size(output.input_bytes, output.input_compression) << " -> "
+         << stored_size(output.output_bytes, output.output_compression) << " (saved "
+         << percent(saved_ratio(output.input_bytes, output.output_bytes)) << ")\n";
+  }
+  if (any_compressed(report)) {
+    text << "  (layer figures are uncompressed bytes; archive figures are the files as stored, compressed)\n";
+  }
   return text.str();
 }
 
@@ -127,9 +146,13 @@ std::string to_markdown(const SlimReport& report) {
   md << "**" << human_bytes(in) << " → " << human_bytes(out) << "**, saved " << percent(saved_ratio(in, out)) << "\n\n";
   md << "| Artifact | Layout | Before | After | Saved |\n|---|---|---:|---:|---:|\n";
   for (const auto& output : report.outputs) {
-    md << "| `" << output.path << "` | " << output.layout << " | " << human_bytes(output.input_bytes) << " | "
-       << human_bytes(output.output_bytes) << " | " << percent(saved_ratio(output.input_bytes, output.output_bytes))
+    md << "| `" << output.path << "` | " << output.layout << " | "
+       << stored_size(output.input_bytes, output.input_compression) << " | "
+       << stored_size(output.output_bytes, output.output_compression) << " | " << percent(saved_ratio(output.input_bytes, output.output_bytes))
        << " |\n";
+  }
+  if (any_compressed(report)) {
+    md << "\nArtifact sizes are the files as stored (compressed); layer bytes are uncompressed.\n";
   }
   md << "\n| Image | Layers kept | Layers dropped | Layer bytes before | After | Saved |\n"
      << "|---|---:|---:|---:|---:|---:|\n";

@@ -17,6 +17,10 @@ struct OutputReport {
   std::string layout;
   std::uint64_t input_bytes = 0;
   std::uint64_t output_bytes = 0;
+  // Whole-archive compression of the inputs ("gzip", "none"; "gzip+none" when they differ) and of
+  // the output: the archive figures count stored bytes, the image figures uncompressed layers.
+  std::string input_compression = "none";
+  std::string output_compression = "none";
 };
 
 struct SlimReport {
