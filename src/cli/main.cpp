@@ -88,6 +88,9 @@ int main(int argc, char** argv) {
   auto* engine_option =
       check_command->add_option("--engine", check_engine, "Ask docker or podman")->check(CLI::IsMember({"docker", "podman"}));
   check_command->add_option("--inventory", check.inventory, "Use an inventory file instead of an engine")->excludes(engine_option);
+  check_command->add_flag("--strict", check.strict,
+                          "Exit 1 also when an image would load incomplete (docker's containerd image store lacks the "
+                          "blob of a dropped layer)");
 
   commands::RestoreOptions restore;
   std::string restore_layout = "auto";

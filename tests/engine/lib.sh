@@ -242,7 +242,7 @@ slim_all() {
   mapfile -t bases <<<"$base_args"
   SLIM_OUTPUTS=()
   want_layout=$layout
-  if [ "$layout" = legacy ] && [ "$mode" = auto ]; then want_layout=docker25; fi
+  if [ "$mode" = auto ]; then want_layout=docker25; fi
   dropped=0
   kept=0
   while read -r input; do

@@ -55,6 +55,55 @@ TEST(HostCheckTest, TheSameDiffIdOnAnotherBaseDoesNotCount) {
   EXPECT_EQ(check_host(images, host)[0].missing.size(), 1U);
 }
 
+// The archive's image: the same config digest as the record, its layers named by (gzip) blobs.
+image::ImageArchive archive_with_blobs(const std::vector<std::string>& layers) {
+  std::vector<std::string> ids;
+  for (const auto& name : layers) ids.push_back(diff(name));
+  const auto chains = chain_ids(ids);
+  image::Image image;
+  image.tags = {"app:1"};
+  image.config_digest = sha256_digest("config");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    image::Layer layer;
+    layer.diff_id = ids[i];
+    layer.chain_id = chains[i];
+    layer.blob_digest = sha256_digest("gzip " + layers[i]);
+    image.layers.push_back(layer);
+  }
+  return {image::Layout::docker25, {image}};
+}
+
+TEST(HostCheckTest, ContentStoreMustHoldTheBlobsTheArchiveNames) {
+  auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  attach_blob_digests(images, archive_with_blobs({"os", "libs", "app"}));
+  ASSERT_EQ(images[0].required.size(), 2U);
+  EXPECT_EQ(images[0].required[0].blob_digest, sha256_digest("gzip os"));
+  EXPECT_EQ(images[0].required[1].blob_digest, sha256_digest("gzip libs"));
+
+  // The store holds both blobs: complete.
+  const std::set<std::string> both{sha256_digest("gzip os"), sha256_digest("gzip libs"), sha256_digest("unrelated")};
+  EXPECT_TRUE(check_content_store(images, both)[0].absent.empty());
+  // The layers only as the uncompressed form (blob = diff_id): both absent, named in order.
+  const auto checks = check_content_store(images, {diff("os"), diff("libs")});
+  ASSERT_EQ(checks.size(), 1U);
+  ASSERT_EQ(checks[0].absent.size(), 2U);
+  EXPECT_EQ(checks[0].absent[0]->chain_id, images[0].required[0].chain_id);
+  EXPECT_EQ(checks[0].absent[1]->diff_id, diff("libs"));
+  // One of the two.
+  EXPECT_EQ(check_content_store(images, {sha256_digest("gzip os")})[0].absent.size(), 1U);
+}
+
+// A legacy archive names layer files, no blobs: containerd records an emptied file as the empty
+// blob, so every dropped layer counts as absent whatever the store holds.
+TEST(HostCheckTest, LegacyLayoutLayersAreNeverInTheContentStore) {
+  auto images = requirements_from_record(record_requiring({"os", "app"}, 1), "slim.tar");
+  auto archive = archive_with_blobs({"os", "app"});
+  for (auto& layer : archive.images[0].layers) layer.blob_digest.clear();
+  attach_blob_digests(images, archive);
+  EXPECT_EQ(images[0].required[0].blob_digest, "");
+  EXPECT_EQ(check_content_store(images, {diff("os"), sha256_digest("gzip os")})[0].absent.size(), 1U);
+}
+
 TEST(HostCheckTest, ABrokenRecordIsAnError) {
   EXPECT_THROW(requirements_from_record(json::object(), "slim.tar"), Error);
   auto record = record_requiring({"os"}, 1);

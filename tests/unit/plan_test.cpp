@@ -274,10 +274,31 @@ TEST(PlanTest, ABlobSharedWithAKeptLayerOfAnotherImageStaysWhole) {
 
 TEST(PlanTest, OciInputKeepsItsLayoutAndItsDocuments) {
   const auto catalog = oci_catalog({{{"a:1"}, {"os", "app"}}}, false);
-  const auto planned = make_plan({catalog}, base_of({{"os"}}));
+  const auto planned = make_plan({catalog}, base_of({{"os"}}), LayoutMode::keep);
   EXPECT_EQ(planned.plan.layout, image::Layout::oci);
   EXPECT_EQ(planned.at("index.json").kind, Kind::copy);
   EXPECT_THROW(planned.at("manifest.json"), std::runtime_error);
+}
+
+// --layout auto: a pure OCI input gains the manifest.json that docker's classic store reads, naming
+// the blobs as they are; a bare OCI ref.name ("1") is no docker name, so that image loads untagged.
+TEST(PlanTest, OciInputGetsManifestJsonWithLayoutAuto) {
+  const auto catalog = oci_catalog({{{"a:1"}, {"os", "app"}}, {{"1"}, {"os", "tools"}}}, false);
+  const auto planned = make_plan({catalog}, base_of({{"os"}}));
+  EXPECT_EQ(planned.plan.layout, image::Layout::docker25);
+  EXPECT_EQ(planned.at("index.json").kind, Kind::copy);
+  const auto& manifest_entry = planned.at("manifest.json");
+  ASSERT_EQ(manifest_entry.kind, Kind::document);
+  const auto manifest = nlohmann::json::parse(manifest_entry.data);
+  ASSERT_EQ(manifest.size(), 2U);
+  EXPECT_EQ(manifest[0].at("RepoTags"), nlohmann::json::array({"a:1"}));
+  EXPECT_EQ(manifest[1].at("RepoTags"), nlohmann::json::array());
+  const auto blob = [](const char* name) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(diff(name))); };
+  EXPECT_EQ(manifest[0].at("Layers"), nlohmann::json::array({blob("os"), blob("app")}));
+  EXPECT_EQ(manifest[1].at("Layers"), nlohmann::json::array({blob("os"), blob("tools")}));
+  EXPECT_EQ(planned.at(blob("os")).kind, Kind::empty);
+  EXPECT_EQ(planned.at(blob("app")).kind, Kind::copy);
+  EXPECT_TRUE(manifest[0].at("Config").get<std::string>().starts_with("blobs/sha256/"));
 }
 
 TEST(PlanTest, AKeptLayerWithoutDataIsAnError) {

@@ -275,12 +275,26 @@ TEST_P(SlimEveryLayout, DropsBaseLayersAndKeepsTheApp) {
     EXPECT_EQ(index.at("manifests")[0].at("annotations").at("io.containerd.image.name"), "example.com/app:2.0");
     EXPECT_EQ(index.at("manifests")[0].at("annotations").at("org.opencontainers.image.ref.name"), "2.0");
   } else {
-    // The input's own layout: the same entries in the same order, plus the slim record.
+    // The input's own entries in the same order, plus the slim record; with --layout auto, a pure
+    // OCI input also gets the manifest.json of the Docker 25+ layout (docker's classic store needs it).
+    const bool oci_in = layout_case.options.layout == FixtureLayout::oci;
+    const bool manifest_added = oci_in && mode == LayoutMode::automatic;
     auto expected = entry_order(input_bytes);
+    if (manifest_added) expected.emplace_back("manifest.json");
     expected.emplace_back("dockerdiff.json");
     EXPECT_EQ(entry_order(out.bytes), expected);
-    const std::string layout_name = legacy_in ? "legacy" : layout_case.options.layout == FixtureLayout::docker25 ? "docker25" : "oci";
+    const std::string layout_name =
+        legacy_in ? "legacy" : layout_case.options.layout == FixtureLayout::docker25 || manifest_added ? "docker25" : "oci";
     EXPECT_EQ(out.report.at("outputs")[0].at("layout"), layout_name);
+    if (manifest_added) {
+      const auto manifest = json::parse(out.contents.at("manifest.json").content);
+      ASSERT_EQ(manifest.size(), 1U);
+      EXPECT_EQ(manifest[0].at("RepoTags"), json::array({"example.com/app:2.0"}));
+      EXPECT_EQ(manifest[0].at("Layers").get<std::vector<std::string>>(), listed.layer_paths);
+      const auto config = manifest[0].at("Config").get<std::string>();
+      EXPECT_TRUE(config.starts_with("blobs/sha256/")) << config;
+      EXPECT_TRUE(out.contents.contains(config)) << config;
+    }
     // Everything that is not a dropped layer is byte for byte what the input had.
     const auto input = read_tar(input_bytes);
     for (const auto& [path, entry] : input) {
@@ -323,7 +337,9 @@ TEST(SlimLayouts, LegacyLayerWhoseFirstFileNameStartsWithBZhConverts) {
   expect_reads_back(bytes, 1);
 }
 
-TEST(SlimLayouts, AutoAndKeepAreTheSameForOciInputs) {
+// A Docker 25+ input is already in the layout every engine loads: auto and keep write the same bytes.
+// A pure OCI input differs by the manifest.json that auto adds (SlimEveryLayout checks its content).
+TEST(SlimLayouts, AutoAndKeepDifferOnlyByManifestJsonForOciInputs) {
   TempDir dir;
   const BaseAndApp fx;
   for (const auto layout : {FixtureLayout::docker25, FixtureLayout::oci}) {
@@ -332,8 +348,21 @@ TEST(SlimLayouts, AutoAndKeepAreTheSameForOciInputs) {
     const auto automatic = run_slim_into(dir, {.targets = {dir / "app.tar"}, .bases = {dir / "base.tar"}, .output_name = "auto.tar"});
     const auto keep = run_slim_into(
         dir, {.targets = {dir / "app.tar"}, .bases = {dir / "base.tar"}, .layout = LayoutMode::keep, .output_name = "keep.tar"});
-    EXPECT_EQ(automatic.bytes, keep.bytes);
     EXPECT_NE(automatic.bytes, read_file(dir / "app.tar"));
+    if (layout == FixtureLayout::docker25) {
+      EXPECT_EQ(automatic.bytes, keep.bytes);
+      continue;
+    }
+    auto expected = keep.contents;
+    EXPECT_FALSE(expected.contains("manifest.json"));
+    for (const auto& [path, entry] : automatic.contents) {
+      if (path == "manifest.json" || path == "dockerdiff.json") continue;
+      ASSERT_TRUE(expected.contains(path)) << path;
+      EXPECT_EQ(entry.content, expected.at(path).content) << path;
+      expected.erase(path);
+    }
+    expected.erase("dockerdiff.json");
+    EXPECT_TRUE(expected.empty());
   }
 }
 
@@ -691,7 +720,7 @@ TEST(SlimTargets, OciLayoutDirectoryTarget) {
   for (const auto& entry : fs::recursive_directory_iterator(dir / "app-layout")) {
     if (entry.is_regular_file()) stored += entry.file_size();
   }
-  const auto out = run_slim_into(dir, {.targets = {dir / "app-layout"}, .bases = {dir / "base.tar"}});
+  const auto out = run_slim_into(dir, {.targets = {dir / "app-layout"}, .bases = {dir / "base.tar"}, .layout = LayoutMode::keep});
   EXPECT_EQ(out.report.at("outputs")[0].at("layout"), "oci");
   EXPECT_EQ(out.report.at("input_bytes").get<std::uint64_t>(), stored);
   EXPECT_EQ(dropped_flags(report_image(out.report, "example.com/app:2.0")), (std::vector<bool>{true, true, false}));

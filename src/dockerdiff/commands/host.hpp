@@ -20,10 +20,13 @@ struct CheckOptions {
   std::string archive;
   engine::EngineKind engine = engine::EngineKind::docker;
   std::string inventory;  // when set, the host is described by this file instead of an engine
+  bool strict = false;    // an image that would load incomplete is a failure too
 };
 
 // Exit 0 when the host has every layer the slim archive leaves out; otherwise 1, listing per image
-// the missing layers and the base images that provided them.
+// the missing layers and the base images that provided them. On docker's containerd image store it
+// also says which images would load incomplete (a dropped layer's blob absent from the content
+// store): exit 0 with that message, 1 with `strict`.
 int run_check(const CheckOptions& options);
 
 }  // namespace dockerdiff::commands

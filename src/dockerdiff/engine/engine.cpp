@@ -67,10 +67,41 @@ nlohmann::json inspect_all_images(EngineKind kind) {
   return image::parse_json(result.out, engine.spec + ": image inspect output");
 }
 
-bool uses_containerd_image_store() {
+std::optional<ContainerdStore> docker_containerd_store() {
   const EngineRef engine{EngineKind::docker, {}, "docker"};
-  const auto result = run_engine(engine, {"info", "--format", "{{json .DriverStatus}}"}, "info");
-  return result.out.find("io.containerd.snapshotter") != std::string::npos;
+  const auto result = run_engine(engine, {"info", "--format", "{{json .}}"}, "info");
+  const auto info = image::parse_json(result.out, "docker info output");
+  // The store's storage driver reports its containerd snapshotter as "driver-type".
+  const auto status = info.value("DriverStatus", nlohmann::json::array());
+  if (status.dump().find("io.containerd.snapshotter") == std::string::npos) return std::nullopt;
+  ContainerdStore store{"/run/containerd/containerd.sock", "moby"};  // docker's defaults
+  if (const auto containerd = info.find("Containerd"); containerd != info.end() && containerd->is_object()) {
+    store.address = containerd->value("Address", store.address);
+    if (const auto names = containerd->find("Namespaces"); names != containerd->end() && names->is_object()) {
+      store.name_space = names->value("Containers", store.name_space);
+    }
+  }
+  return store;
+}
+
+ContentListing list_content(const ContainerdStore& store) {
+  ContentListing listing;
+  CommandResult result;
+  try {
+    result = run_command({"ctr", "--address", store.address, "--namespace", store.name_space, "content", "ls", "--quiet"});
+  } catch (const Error& error) {
+    listing.unavailable = std::string("ctr cannot be run: ") + error.what();
+    return listing;
+  }
+  if (result.exit_code != 0) {
+    listing.unavailable = "ctr content ls on " + store.address + " failed: " + first_line(result.err);
+    return listing;
+  }
+  std::istringstream lines(result.out);
+  for (std::string digest; std::getline(lines, digest);) {
+    if (!digest.empty()) listing.digests.insert(digest);
+  }
+  return listing;
 }
 
 }  // namespace dockerdiff::engine

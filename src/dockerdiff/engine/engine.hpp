@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,22 @@ nlohmann::json inspect_image(const EngineRef& ref);
 // Every image the engine holds, as `image inspect` prints them (an empty list for none).
 nlohmann::json inspect_all_images(EngineKind kind);
 
-// True when docker keeps images in containerd (the containerd image store), where an image loaded
-// without the content of its dropped layers cannot be saved or pushed again.
-bool uses_containerd_image_store();
+// Where docker keeps its images when it uses the containerd image store (Docker 29's default):
+// containerd's socket and the namespace of docker's images, as `docker info` reports them.
+struct ContainerdStore {
+  std::string address;
+  std::string name_space;
+};
+
+// The containerd image store of the docker that DOCKER_HOST names; nullopt for the classic store.
+std::optional<ContainerdStore> docker_containerd_store();
+
+// The blobs in that store's content store (`ctr content ls`, ctr from PATH), or why they cannot be
+// listed (no ctr, no access to the socket: it is root's).
+struct ContentListing {
+  std::set<std::string> digests;
+  std::string unavailable;  // empty when `digests` is the store's content
+};
+ContentListing list_content(const ContainerdStore& store);
 
 }  // namespace dockerdiff::engine

@@ -44,7 +44,8 @@ std::vector<ImageRequirement> requirements_from_record(const json& record, const
                              layer.contains("provided_by") && layer.at("provided_by").is_string()
                                  ? layer.at("provided_by").get<std::string>()
                                  : std::string(),
-                             strings(layer, "base_images", where)};
+                             strings(layer, "base_images", where),
+                             {}};
       if (!is_sha256_digest(required.chain_id)) throw Error(where + ": \"" + required.chain_id + "\" is not a chain ID");
       image.required.push_back(std::move(required));
     }
@@ -59,11 +60,37 @@ std::vector<ImageRequirement> requirements_from_archive(const image::ImageArchiv
   for (const auto& image : archive.images) {
     ImageRequirement requirement{image.tags, image.config_digest, {}};
     for (const auto& layer : image.layers) {
-      if (entries[layer.entry].size == 0) requirement.required.push_back({layer.chain_id, layer.diff_id, {}, {}});
+      if (entries[layer.entry].size == 0) requirement.required.push_back({layer.chain_id, layer.diff_id, {}, {}, layer.blob_digest});
     }
     images.push_back(std::move(requirement));
   }
   return images;
+}
+
+void attach_blob_digests(std::vector<ImageRequirement>& images, const image::ImageArchive& archive) {
+  for (auto& requirement : images) {
+    for (const auto& image : archive.images) {
+      if (image.config_digest != requirement.config_digest) continue;
+      for (auto& required : requirement.required) {
+        for (const auto& layer : image.layers) {
+          if (layer.chain_id == required.chain_id) required.blob_digest = layer.blob_digest;
+        }
+      }
+    }
+  }
+}
+
+std::vector<StoreCheck> check_content_store(const std::vector<ImageRequirement>& images,
+                                            const std::set<std::string>& content_digests) {
+  std::vector<StoreCheck> checks;
+  for (const auto& image : images) {
+    StoreCheck check{&image, {}};
+    for (const auto& layer : image.required) {
+      if (layer.blob_digest.empty() || !content_digests.contains(layer.blob_digest)) check.absent.push_back(&layer);
+    }
+    checks.push_back(std::move(check));
+  }
+  return checks;
 }
 
 std::vector<ImageCheck> check_host(const std::vector<ImageRequirement>& images, const image::BaseSet& host) {

@@ -23,7 +23,7 @@ using nlohmann::json;
 using Kind = PlannedEntry::Kind;
 
 image::Layout output_layout(image::Layout input, LayoutMode mode) {
-  return input == image::Layout::legacy && mode == LayoutMode::automatic ? image::Layout::docker25 : input;
+  return mode == LayoutMode::automatic ? image::Layout::docker25 : input;
 }
 
 namespace {
@@ -62,7 +62,9 @@ class InputPlanner {
   const std::vector<ImageDecision>& decisions() const { return decisions_; }
 
   std::vector<PlannedEntry> plan(image::Layout layout) const {
-    return layout == input_.images->layout ? keep_layout() : convert_legacy_to_docker25();
+    if (layout == input_.images->layout) return keep_layout();
+    if (input_.images->layout == image::Layout::legacy) return convert_legacy_to_docker25();
+    return add_docker_manifest(keep_layout());
   }
 
  private:
@@ -265,6 +267,30 @@ class InputPlanner {
     out.push_back(document_entry("oci-layout", dump(json{{"imageLayoutVersion", "1.0.0"}})));
     if (const auto repositories = index_.find("repositories"); repositories && entries()[*repositories].content) {
       out.push_back(document_entry("repositories", *entries()[*repositories].content));
+    }
+    return out;
+  }
+
+  // A pure OCI archive in the Docker 25+ layout: its entries as they are, plus the manifest.json that
+  // Docker's classic store reads (it loads no archive without one). Blobs keep their digests, so
+  // podman and containerd see the same images as before.
+  std::vector<PlannedEntry> add_docker_manifest(std::vector<PlannedEntry> out) const {
+    auto docker_manifest = json::array();
+    for (const auto& image : images()) {
+      auto layer_paths = json::array();
+      for (const auto& layer : image.layers) layer_paths.push_back(layer.path);
+      docker_manifest.push_back({{"Config", image.config_path}, {"RepoTags", repo_tags(image.tags)}, {"Layers", layer_paths}});
+    }
+    out.push_back(document_entry("manifest.json", dump(docker_manifest)));
+    return out;
+  }
+
+  // The tags docker can take as names: an OCI ref.name may be a bare tag ("1.0", "latest"), which
+  // docker load would turn into an image named "1.0:latest"; such an image loads untagged instead.
+  static json repo_tags(const std::vector<std::string>& tags) {
+    auto out = json::array();
+    for (const auto& tag : tags) {
+      if (tag.find_first_of(":/") != std::string::npos) out.push_back(tag);
     }
     return out;
   }

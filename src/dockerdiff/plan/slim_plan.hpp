@@ -14,7 +14,10 @@
 namespace dockerdiff::plan {
 
 enum class LayoutMode {
-  automatic,  // legacy input -> Docker 25+ layout (containerd then resolves dropped layers by digest)
+  // Every input -> the Docker 25+ layout, which every engine loads: a legacy input gets blobs and an
+  // index (containerd then resolves dropped layers by digest), a pure OCI input gets manifest.json
+  // (Docker's classic store reads nothing else).
+  automatic,
   keep,       // the input's own layout
 };
 
