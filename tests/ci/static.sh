@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static checks of ci/:
-#   ShellCheck on every script of ci/, tests/ci/ and scripts/install-ci-tools, and on the job
-#   script of the GitLab template and of the component (POSIX sh: the job's image may lack bash)
+#   ShellCheck on every script of ci/, tests/ci/, tests/shell/ (the shared assertions) and
+#   scripts/install-ci-tools, and on the job script of the GitLab template and of the component
+#   (POSIX sh: the job's image may lack bash)
 #   the hidden job .dockerdiff-slim is the same in the template and the component
 #   the scripts that action.yml and the template run directly are executable
 #   the pinned ref of the GitLab files is v<the project's version>
@@ -10,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 require_tools
 work=$(fresh_work)
 
-mapfile -t scripts < <(cd "$SRC" && find ci tests/ci -name node_modules -prune -o -name '*.sh' -type f -print | sort)
+mapfile -t scripts < <(cd "$SRC" && find ci tests/ci tests/shell -name node_modules -prune -o -name '*.sh' -type f -print | sort)
 scripts+=(scripts/install-ci-tools)
 (cd "$SRC" && shellcheck -x "${scripts[@]}") || fail "shellcheck: ${scripts[*]}"
 note "shellcheck: ${#scripts[@]} scripts"

@@ -19,17 +19,9 @@ CMAKE_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC2034 # used by the scripts that source this
 PROJECTS=$CMAKE_TESTS_DIR/projects
 
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-
-note() { printf -- '--- %s\n' "$*"; }
-
-# expect_eq WHAT ACTUAL EXPECTED
-expect_eq() {
-  [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
-}
+# fail, note, expect_eq, expect_grep
+# shellcheck source-path=SCRIPTDIR source=../shell/assert.sh
+source "$CMAKE_TESTS_DIR/../shell/assert.sh"
 
 # work_dir NAME: a fresh directory for one test.
 work_dir() {
