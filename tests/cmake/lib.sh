@@ -97,6 +97,20 @@ check_report() {
     -P "$CMAKE_TESTS_DIR/check_report.cmake" || fail "report $1 does not match $2"
 }
 
+# cache_value BUILD NAME: the value of a cache entry of the build tree BUILD.
+cache_value() {
+  sed -n "s/^$2:[A-Z]*=//p" "$1/CMakeCache.txt"
+}
+
+# expect_std BUILD TARGET SOURCE STANDARD: in the Ninja build BUILD, TARGET compiles SOURCE as C++
+# STANDARD (-std=c++STANDARD or gnu++STANDARD: the extensions are the including project's call).
+expect_std() {
+  local command
+  command=$(cd "$1" && ninja -t commands "$2" | grep -F -- "$3" | grep -F -- ' -c ') ||
+    fail "$2: no compile command of $3 in $1"
+  grep -qE -- "-std=(c|gnu)\+\+$4( |\$)" <<<"$command" || fail "$2: $3 is not compiled as C++$4: $command"
+}
+
 # magic FILE: the first 4 bytes in hex.
 magic() { od -An -tx1 -N4 "$1" | tr -d ' \n'; }
 
