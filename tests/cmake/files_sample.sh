@@ -8,7 +8,8 @@
 #     touching a base (archive, OCI directory, inventory) only the artifacts on it, and in the
 #     tree a new dockerdiff executable all; an artifact without ALL is built by the umbrella
 #     target docker_slim_artifacts;
-#   - VERIFY registers passing tests (that fail on a damaged artifact);
+#   - VERIFY registers passing tests (that fail on a damaged artifact), each after a setup test
+#     that builds its artifact: ctest passes before any build too (package mode);
 #   - INSTALL_DESTINATION: cmake --install and CPack ship the artifact and its report.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -159,10 +160,25 @@ expect_not_in_log "$work/build5.log" "Slimming app:"
 expect_rewritten no "${outputs[@]}"
 expect_eq "gzip magic of later/app-later.tar.gz" "$(magic "$build/later/app-later.tar.gz" | cut -c1-4)" 1f8b
 
-note "VERIFY: one passing test per verified artifact"
+note "VERIFY: one passing test per verified artifact, after the test that builds it"
 listed=$("$CTEST_COMMAND" --test-dir "$build" -N | grep -o 'Test *#[0-9]*: [^ ]*' | sed 's/.*: //' | sort | tr '\n' ' ')
-expect_eq "tests of the sample" "$listed" "app_verify app_zstd_verify "
+expect_eq "tests of the sample" "$listed" "app_verify app_verify_build app_zstd_verify app_zstd_verify_build "
 "$CTEST_COMMAND" --test-dir "$build" --output-on-failure || fail "the VERIFY tests failed"
+
+if [ "$mode" = package ]; then
+  # The installed dockerdiff needs no build, so a second tree is cheap here (the subdirectory
+  # sample would build dockerdiff again): ctest right after configuring builds the artifacts
+  # through the fixtures before it verifies them.
+  note "VERIFY: ctest before any build"
+  fresh=$work/build-ctest-first
+  configure "$work/configure-ctest-first.log" "$PROJECTS/$mode" "$fresh" -G "$generator" -DSAMPLE_INPUTS="$inputs" "${mode_args[@]}"
+  [ ! -e "$fresh/app.tar" ] || fail "app.tar exists before any build"
+  "$CTEST_COMMAND" --test-dir "$fresh" --output-on-failure >"$work/ctest-first.log" 2>&1 ||
+    { cat "$work/ctest-first.log" >&2; fail "ctest before the build failed"; }
+  expect_grep "ctest before the build" "$work/ctest-first.log" "100% tests passed, 0 tests failed out of 4"
+  check_report "$fresh/reports/app.json" "$fresh/app.tar" "$inputs/app.tar.gz" 2 docker25
+  [ ! -e "$fresh/app_oci_base.tar" ] || fail "ctest built app_oci_base, which has no VERIFY"
+fi
 
 note "INSTALL_DESTINATION: cmake --install of the component and CPack"
 "$CMAKE_COMMAND" --install "$build" --prefix "$work/install" --component images
