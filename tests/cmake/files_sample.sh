@@ -3,6 +3,7 @@
 # add_subdirectory and built in the tree; package: the installed package through find_package)
 # declares the artifacts of projects/artifacts.cmake from archive files; configured with
 # GENERATOR, built, and checked:
+#   - in the tree, the including project keeps its build type and its C++ standard;
 #   - outputs, reports, summary and target properties; the report's sizes match the files;
 #   - a second build does nothing; touching the target archive rebuilds only its artifact,
 #     touching a base (archive, OCI directory, inventory) only the artifacts on it, and in the
@@ -59,6 +60,13 @@ app_later DOCKERDIFF_REPORT=
 app_later DOCKERDIFF_SUMMARY=
 app_later DOCKERDIFF_VERIFY_TEST="
 expect_eq "target properties" "$(cat "$build/artifact-properties.txt")" "$expected_properties"
+
+if [ "$mode" = subdirectory ]; then
+  # The project that adds dockerdiff keeps its build type and its C++17; dockerdiff stays C++20.
+  expect_eq "the project's build type" "$(cache_value "$build" CMAKE_BUILD_TYPE)" Debug
+  expect_std "$build" parent_tool parent_tool.cpp 17
+  expect_std "$build" dockerdiff cli/main.cpp 20
+fi
 
 # The slim command runs the dockerdiff this mode provides.
 if [ "$generator" = Ninja ]; then
