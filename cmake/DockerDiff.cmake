@@ -68,7 +68,9 @@ Declares a slim image archive as a build target: ``dockerdiff slim`` writes the 
 
 ``VERIFY``
   Register the CTest test ``<name>_verify`` that runs ``dockerdiff verify`` on the output
-  (needs ``enable_testing()``; the test expects the artifact built).
+  (needs ``enable_testing()``). It requires the fixture ``<name>_artifact``, whose setup test
+  ``<name>_verify_build`` builds the target ``<name>`` (``cmake --build``): ``ctest`` before the
+  build, or after an input changed, verifies the artifact as the build would write it.
 
 ``ALL``
   Build the artifact with the default build target.
@@ -340,7 +342,25 @@ function(add_docker_slim_artifact)
   add_dependencies(docker_slim_artifacts "${name}")
 
   if(arg_VERIFY)
+    # The test checks what the build writes, so it brings the artifact up to date first: a
+    # FIXTURES_SETUP test runs `cmake --build` of the target (CTest's way to have a test need a
+    # build step), so that ctest run before the build, or after an input changed, verifies a
+    # current artifact instead of failing on a missing one or passing on a stale one.
+    # CMAKE_BINARY_DIR: the build tree that has the target, whichever directory declared it.
+    set(config "")
+    get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+    if(multi_config)
+      set(config --config "$<CONFIG>")
+    endif()
+    add_test(NAME "${name}_verify_build"
+      COMMAND "${CMAKE_COMMAND}" --build "${CMAKE_BINARY_DIR}" --target "${name}" ${config})
     add_test(NAME "${name}_verify" COMMAND "${dockerdiff}" verify "${arg_OUTPUT}")
+    # One build at a time in the tree: two builds run by ctest -j would race on the same outputs
+    # (the in-tree dockerdiff, the build tool's own logs).
+    set_tests_properties("${name}_verify_build" PROPERTIES
+      FIXTURES_SETUP "${name}_artifact"
+      RESOURCE_LOCK docker_slim_artifacts_build)
+    set_tests_properties("${name}_verify" PROPERTIES FIXTURES_REQUIRED "${name}_artifact")
     set_target_properties("${name}" PROPERTIES DOCKERDIFF_VERIFY_TEST "${name}_verify")
   endif()
 

@@ -8,11 +8,13 @@
 #                   local repository of this source tree) and runs ci/build-dockerdiff.sh there,
 #                   with cmake stubbed (it records its arguments and "builds" by copying the binary
 #                   under test: no compile here); then alone again: the job cache has the binary
-#   slim-component  the component included with inputs (two bases, one per line; gzip)
+#   slim-component  the component included with inputs (two bases, one per line; gzip), beside
+#                   the template it includes itself
 #   use-dotenv      a later job that needs slim-path: gets the dotenv variables and the artifact
 # checked: each job's artifacts (slim archive, report, summary), dotenv values equal to the report,
-# metrics lines, and the slim archives pass dockerdiff verify. Then the README's two GitLab blocks,
-# include rewritten from remote: to local:, run as they are.
+# metrics lines, and the slim archives pass dockerdiff verify. Then the component included with
+# component: in a project laid out as a catalog project, and the README's two GitLab blocks,
+# include rewritten to local:, run as they are.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
@@ -180,6 +182,33 @@ glci "$repo" "$work/source-again.log" "${vars[@]}" slim-source || { cat "$work/s
 expect_grep "slim-source again: cached" "$work/source-again.log" "using the cached build of dd-test"
 expect_eq "slim-source again: cmake calls" "$(wc -l <"$cmake_log")" 2
 
+# The component: entry point. A project laid out as a catalog project (the component in templates/
+# at its root, the template at the path the component includes) includes its own component at the
+# pipeline's commit, the way GitLab's documentation tests a component in its project; the
+# component's include:local then resolves in that project (gitlab-ci-local does as GitLab does).
+note "pipeline: the component from a catalog project (include: component:)"
+catalog=$work/catalog
+gitlab_repo "$catalog"
+mkdir -p "$catalog/templates"
+mv "$catalog/ci/gitlab/templates/dockerdiff.yml" "$catalog/templates/"
+rmdir "$catalog/ci/gitlab/templates"
+cat >"$catalog/.gitlab-ci.yml" <<'EOF_YML'
+include:
+  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/dockerdiff@$CI_COMMIT_SHA
+    inputs:
+      job-name: slim-catalog
+      target: images/app.tar.gz
+      base: images/base.tar.gz
+      dockerdiff-bin: $DD_TEST_BIN
+EOF_YML
+gitlab_commit "$catalog"
+glci "$catalog" "$work/catalog.log" --variable "DD_TEST_BIN=$DOCKERDIFF" ||
+  { cat "$work/catalog.log" >&2; fail "the catalog project's pipeline failed"; }
+grep -q "PASS  slim-catalog" "$work/catalog.log" || { cat "$work/catalog.log" >&2; fail "job slim-catalog did not pass"; }
+# expect_job reads the project from $repo.
+repo=$catalog expect_job images/app.tar.gz dockerdiff/slim-catalog.slim.tar dockerdiff/slim-catalog.report.json \
+  dockerdiff/slim-catalog.summary.md images/base.tar.gz
+
 # The README's blocks, as a user copies them, include rewritten to the local copy; the images the
 # README's build job would write are put in images/ (example archives under those names).
 note "README: the template block with parallel:matrix"
@@ -191,9 +220,11 @@ gzip -dc "$EXAMPLES/app.tar.gz" >"$readme/images/worker.tar"
 rewrite='s|remote: https://raw.githubusercontent.com/OWNER/dockerdiff/v0.1.0/|local: |'
 readme_block gitlab-template | sed "$rewrite" >"$readme/template.gitlab-ci.yml"
 grep -q 'local: ci/gitlab/dockerdiff.gitlab-ci.yml' "$readme/template.gitlab-ci.yml" || fail "README gitlab-template block: no include to rewrite"
+# The component block includes with project: (from a copy of this repository on the GitLab
+# instance): its file becomes the local one.
 {
   echo "stages: [slim]"
-  readme_block gitlab-component | sed "$rewrite"
+  readme_block gitlab-component | sed -e '/^  - project: OWNER\/dockerdiff/d' -e '/^    ref: v0.1.0$/d' -e 's|^    file: |  - local: |'
 } >"$readme/component.gitlab-ci.yml"
 grep -q 'local: ci/gitlab/templates/dockerdiff.yml' "$readme/component.gitlab-ci.yml" || fail "README gitlab-component block: no include to rewrite"
 gitlab_commit "$readme"

@@ -26,26 +26,10 @@ EXAMPLES=$SRC/examples
 TOOLS_BIN=$DOCKERDIFF_CI_TOOLS/.bin
 # The pinned Node (tests/ci/package.json) runs every tool and script here, whatever node the machine has.
 export PATH=$TOOLS_BIN:$PATH
+# fail, note, expect_eq, expect_grep
+# shellcheck source-path=SCRIPTDIR source=../shell/assert.sh
+source "$CI_LIB_DIR/../shell/assert.sh"
 
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-
-note() { printf -- '--- %s\n' "$*"; }
-
-# expect_eq WHAT ACTUAL EXPECTED
-expect_eq() {
-  [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
-}
-
-# expect_grep WHAT FILE PATTERN (fixed string)
-expect_grep() {
-  grep -qF -- "$3" "$2" || {
-    cat "$2" >&2
-    fail "$1: '$3' not found in $2"
-  }
-}
 
 # require_tools: the pinned tools must be installed; never skip without them.
 require_tools() {

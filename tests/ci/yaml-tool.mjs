@@ -1,7 +1,6 @@
 // YAML queries of the ci tests, with the pinned js-yaml of tests/ci/node_modules.
 //
 //   node yaml-tool.mjs job-script FILE JOB          the job's script lines as one POSIX sh script
-//   node yaml-tool.mjs same-job FILE_A FILE_B JOB   exit 1 unless JOB is the same in both files
 //   node yaml-tool.mjs run-blocks WORKFLOW DIR      each run: block as DIR/<job>-<n>.sh (${{ }} -> X)
 //   node yaml-tool.mjs check-action ACTION_YML [WORKFLOW...]
 //       action.yml: run: steps take inputs only through env:, outputs name existing steps;
@@ -10,7 +9,6 @@
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
-import util from "node:util";
 
 const tools = process.env.DOCKERDIFF_CI_TOOLS ?? path.join(path.dirname(new URL(import.meta.url).pathname), "node_modules");
 const yaml = createRequire(path.join(tools, "noop.js"))("js-yaml");
@@ -31,13 +29,6 @@ switch (command) {
     const lines = [].concat(spec.before_script ?? [], spec.script ?? []);
     if (lines.length === 0) die(`${file}: job ${job} has no script`);
     process.stdout.write(["#!/bin/sh", ...lines.flat()].join("\n") + "\n");
-    break;
-  }
-  case "same-job": {
-    const [a, b, job] = args;
-    const ja = lastDoc(a)[job] ?? die(`${a}: no job ${job}`);
-    const jb = lastDoc(b)[job] ?? die(`${b}: no job ${job}`);
-    if (!util.isDeepStrictEqual(ja, jb)) die(`job ${job} differs between ${a} and ${b}`);
     break;
   }
   case "run-blocks": {
@@ -103,5 +94,5 @@ switch (command) {
     break;
   }
   default:
-    die("usage: job-script | same-job | run-blocks | check-action");
+    die("usage: job-script | run-blocks | check-action");
 }

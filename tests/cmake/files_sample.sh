@@ -3,12 +3,14 @@
 # add_subdirectory and built in the tree; package: the installed package through find_package)
 # declares the artifacts of projects/artifacts.cmake from archive files; configured with
 # GENERATOR, built, and checked:
+#   - in the tree, the including project keeps its build type and its C++ standard;
 #   - outputs, reports, summary and target properties; the report's sizes match the files;
 #   - a second build does nothing; touching the target archive rebuilds only its artifact,
 #     touching a base (archive, OCI directory, inventory) only the artifacts on it, and in the
 #     tree a new dockerdiff executable all; an artifact without ALL is built by the umbrella
 #     target docker_slim_artifacts;
-#   - VERIFY registers passing tests (that fail on a damaged artifact);
+#   - VERIFY registers passing tests (that fail on a damaged artifact), each after a setup test
+#     that builds its artifact: ctest passes before any build too (package mode);
 #   - INSTALL_DESTINATION: cmake --install and CPack ship the artifact and its report.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -58,6 +60,13 @@ app_later DOCKERDIFF_REPORT=
 app_later DOCKERDIFF_SUMMARY=
 app_later DOCKERDIFF_VERIFY_TEST="
 expect_eq "target properties" "$(cat "$build/artifact-properties.txt")" "$expected_properties"
+
+if [ "$mode" = subdirectory ]; then
+  # The project that adds dockerdiff keeps its build type and its C++17; dockerdiff stays C++20.
+  expect_eq "the project's build type" "$(cache_value "$build" CMAKE_BUILD_TYPE)" Debug
+  expect_std "$build" parent_tool parent_tool.cpp 17
+  expect_std "$build" dockerdiff cli/main.cpp 20
+fi
 
 # The slim command runs the dockerdiff this mode provides.
 if [ "$generator" = Ninja ]; then
@@ -159,10 +168,25 @@ expect_not_in_log "$work/build5.log" "Slimming app:"
 expect_rewritten no "${outputs[@]}"
 expect_eq "gzip magic of later/app-later.tar.gz" "$(magic "$build/later/app-later.tar.gz" | cut -c1-4)" 1f8b
 
-note "VERIFY: one passing test per verified artifact"
+note "VERIFY: one passing test per verified artifact, after the test that builds it"
 listed=$("$CTEST_COMMAND" --test-dir "$build" -N | grep -o 'Test *#[0-9]*: [^ ]*' | sed 's/.*: //' | sort | tr '\n' ' ')
-expect_eq "tests of the sample" "$listed" "app_verify app_zstd_verify "
+expect_eq "tests of the sample" "$listed" "app_verify app_verify_build app_zstd_verify app_zstd_verify_build "
 "$CTEST_COMMAND" --test-dir "$build" --output-on-failure || fail "the VERIFY tests failed"
+
+if [ "$mode" = package ]; then
+  # The installed dockerdiff needs no build, so a second tree is cheap here (the subdirectory
+  # sample would build dockerdiff again): ctest right after configuring builds the artifacts
+  # through the fixtures before it verifies them.
+  note "VERIFY: ctest before any build"
+  fresh=$work/build-ctest-first
+  configure "$work/configure-ctest-first.log" "$PROJECTS/$mode" "$fresh" -G "$generator" -DSAMPLE_INPUTS="$inputs" "${mode_args[@]}"
+  [ ! -e "$fresh/app.tar" ] || fail "app.tar exists before any build"
+  "$CTEST_COMMAND" --test-dir "$fresh" --output-on-failure >"$work/ctest-first.log" 2>&1 ||
+    { cat "$work/ctest-first.log" >&2; fail "ctest before the build failed"; }
+  expect_grep "ctest before the build" "$work/ctest-first.log" "100% tests passed, 0 tests failed out of 4"
+  check_report "$fresh/reports/app.json" "$fresh/app.tar" "$inputs/app.tar.gz" 2 docker25
+  [ ! -e "$fresh/app_oci_base.tar" ] || fail "ctest built app_oci_base, which has no VERIFY"
+fi
 
 note "INSTALL_DESTINATION: cmake --install of the component and CPack"
 "$CMAKE_COMMAND" --install "$build" --prefix "$work/install" --component images

@@ -19,17 +19,9 @@ CMAKE_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC2034 # used by the scripts that source this
 PROJECTS=$CMAKE_TESTS_DIR/projects
 
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-
-note() { printf -- '--- %s\n' "$*"; }
-
-# expect_eq WHAT ACTUAL EXPECTED
-expect_eq() {
-  [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
-}
+# fail, note, expect_eq, expect_grep
+# shellcheck source-path=SCRIPTDIR source=../shell/assert.sh
+source "$CMAKE_TESTS_DIR/../shell/assert.sh"
 
 # work_dir NAME: a fresh directory for one test.
 work_dir() {
@@ -103,6 +95,20 @@ expect_not_in_log() {
 check_report() {
   "$CMAKE_COMMAND" -DREPORT="$1" -DOUTPUT="$2" -DINPUT="$3" -DDROPPED="$4" -DLAYOUT="$5" \
     -P "$CMAKE_TESTS_DIR/check_report.cmake" || fail "report $1 does not match $2"
+}
+
+# cache_value BUILD NAME: the value of a cache entry of the build tree BUILD.
+cache_value() {
+  sed -n "s/^$2:[A-Z]*=//p" "$1/CMakeCache.txt"
+}
+
+# expect_std BUILD TARGET SOURCE STANDARD: in the Ninja build BUILD, TARGET compiles SOURCE as C++
+# STANDARD (-std=c++STANDARD or gnu++STANDARD: the extensions are the including project's call).
+expect_std() {
+  local command
+  command=$(cd "$1" && ninja -t commands "$2" | grep -F -- "$3" | grep -F -- ' -c ') ||
+    fail "$2: no compile command of $3 in $1"
+  grep -qE -- "-std=(c|gnu)\+\+$4( |\$)" <<<"$command" || fail "$2: $3 is not compiled as C++$4: $command"
 }
 
 # magic FILE: the first 4 bytes in hex.
