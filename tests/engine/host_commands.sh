@@ -5,8 +5,8 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-use_engine
-work=$(case_dir host-commands)
+use_engine "$1"
+work=$(case_dir "host-commands-$ENGINE")
 trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
 command -v docker >/dev/null || fail "no docker client in PATH (dockerdiff runs \`docker\`)"
 

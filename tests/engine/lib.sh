@@ -1,16 +1,20 @@
 # shellcheck shell=bash
 # Common library of the engine tests (CTest label "engine"), sourced by every script here.
 #
-# The tests run dockerdiff's outputs through real engines: a private dockerd (started by
-# setup.sh, stopped by cleanup.sh), its containerd through ctr in private namespaces, and
-# podman with a private --root per case. Nothing touches the machine's own engines: every
+# The tests run dockerdiff's outputs through real engines: private dockerds (Debian 12's 20.10,
+# started by setup.sh; Debian 13's 26 and unstable's 28 in both image stores, started by
+# engine_start.sh; all stopped by cleanup.sh), their containerds through ctr (1.6 and 2.x) in
+# private namespaces, and podman with a private --root per case. Nothing touches the machine's own engines: every
 # path is under the engine root (ENGINE_ROOT) and podman, skopeo and dockerd run through
 # isolate.sh (see there).
 #
 # Environment (set by CTest, see CMakeLists.txt):
 #   DOCKERDIFF              the dockerdiff binary under test
 #   DOCKERDIFF_ENGINE_DIR   this directory's build directory; it records where the engine root is
-#   DOCKERDIFF_TEST_DOCKER  optional: the docker client to use (default /usr/bin/docker if present)
+#   DOCKERDIFF_TEST_DOCKER  optional: the docker client of Docker 20.10 (default /usr/bin/docker if present)
+#   DOCKERDIFF_ENGINES      optional: where scripts/install-engines put the newer engines
+#                           (default /opt/dockerdiff-engines)
+#   ENGINE                  the engine a test runs against (see select_engine); docker20 if unset
 
 set -euo pipefail
 
@@ -30,15 +34,30 @@ BASES=(base base2 repbase)
 # (1 layer), app2 FROM base2 (base + 1), rep FROM repbase (base + the COPY layer it repeats).
 declare -A DROPPED=([app1]=1 [app2]=2 [rep]=2)
 
-# The docker client. The daemon is always the private dockerd; both the Debian 20.10 client
-# and newer ones (API version negotiated down) work against it.
+# The docker client of Docker 20.10 (the newer engines bring their own, see select_engine).
 if [ -n "${DOCKERDIFF_TEST_DOCKER:-}" ]; then
-  DOCKER_CLI=$DOCKERDIFF_TEST_DOCKER
+  DOCKER20_CLI=$DOCKERDIFF_TEST_DOCKER
 elif [ -x /usr/bin/docker ]; then
-  DOCKER_CLI=/usr/bin/docker
+  DOCKER20_CLI=/usr/bin/docker
 else
-  DOCKER_CLI=docker
+  DOCKER20_CLI=docker
 fi
+DOCKER_CLI=$DOCKER20_CLI
+ENGINES_PREFIX=${DOCKERDIFF_ENGINES:-/opt/dockerdiff-engines}
+# The PATH the tests were given; select_engine puts an engine's own directories before it.
+ENGINE_BASE_PATH=${ENGINE_BASE_PATH:-$PATH}
+export ENGINE_BASE_PATH
+
+# Every private dockerd: NAME SUITE STORE. SUITE is the directory of scripts/install-engines
+# holding it ("-": Debian 12's own, in PATH); STORE is classic (--storage-driver vfs) or
+# containerd (the containerd image store, snapshotter native).
+DOCKER_ENGINES=(
+  "docker20 - classic"
+  "docker26 trixie classic"
+  "docker26c trixie containerd"
+  "docker28 sid classic"
+  "docker28c sid containerd"
+)
 
 fail() {
   printf 'FAIL: %s\n' "$*" >&2
@@ -61,16 +80,14 @@ expect_eq() {
   [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
 }
 
-# engine_paths ROOT: every path the tests use, derived from the engine root.
+# engine_paths ROOT: every path the tests use, derived from the engine root; and the engine
+# of $ENGINE (see select_engine).
 engine_paths() {
   ENGINE_ROOT=$1
-  DOCKER_DIR=$ENGINE_ROOT/docker
   IMAGES=$ENGINE_ROOT/images
   EXPECT=$IMAGES/expect
   CASES=$ENGINE_ROOT/cases
-  CONTAINERD_SOCK=$DOCKER_DIR/exec/containerd/containerd.sock
-  export DOCKER_HOST=unix://$DOCKER_DIR/docker.sock
-  export DOCKER_CONFIG=$DOCKER_DIR/client-config
+  export DOCKER_CONFIG=$ENGINE_ROOT/client-config
   export TMPDIR=$ENGINE_ROOT/tmp
   # Short paths (podman refuses a runroot longer than 50 characters): under the engine root
   # when it is short enough, else a directory the setup made in /tmp.
@@ -78,14 +95,90 @@ engine_paths() {
   if [ -s "$ENGINE_ROOT/short-dir" ]; then SHORT_DIR=$(cat "$ENGINE_ROOT/short-dir"); fi
   # A storage.conf of our own, so that the machine's (additional image stores...) plays no part.
   export CONTAINERS_STORAGE_CONF=$ENGINE_ROOT/storage.conf
+  select_engine "${ENGINE:-docker20}"
 }
 
-# For the tests: the engine root the setup recorded, with a running dockerd.
+# select_engine NAME: the engine the docker and ctr helpers talk to.
+#   docker20 docker26 docker26c docker28 docker28c   a private dockerd (see DOCKER_ENGINES)
+#   podman                                           podman 4.3 (Debian 12), private storage per case
+#   ctr                                              ctr 1.6 (Debian 12) on docker20's containerd
+#   ctr2                                             ctr 2.x (unstable) on docker28's containerd
+# Sets ENGINE, ENGINE_KIND (docker, podman, ctr), and for docker: DOCKER_DIR, DOCKER_HOST,
+# DOCKER_CLI, DOCKER_STORE, DOCKER_SUITE, PATH (the engine's own binaries first: its dockerd
+# spawns the containerd next to it, and dockerdiff runs the `docker` first in PATH); for ctr:
+# CTR_BIN, CONTAINERD_SOCK, CTR_IMPORT (the import command).
+select_engine() {
+  local spec name suite store
+  ENGINE=$1
+  case $ENGINE in
+    podman) ENGINE_KIND=podman; return 0 ;;
+    ctr) ENGINE_KIND=ctr; CTR_BIN=ctr; select_docker_paths docker20 - classic ;;
+    # containerd 2.x's ctr imports through the transfer service unless told --local; --local
+    # is the client-side import that ctr 1.6 does, which is what users of `ctr import` get.
+    ctr2) ENGINE_KIND=ctr; CTR_BIN=$ENGINES_PREFIX/sid/usr/bin/ctr; select_docker_paths docker28 sid classic ;;
+    *)
+      for spec in "${DOCKER_ENGINES[@]}"; do
+        read -r name suite store <<<"$spec"
+        if [ "$name" = "$ENGINE" ]; then
+          ENGINE_KIND=docker
+          select_docker_paths "$name" "$suite" "$store"
+          return 0
+        fi
+      done
+      fail "unknown engine $ENGINE"
+      ;;
+  esac
+  CONTAINERD_SOCK=$DOCKER_DIR/exec/containerd/containerd.sock
+  CTR_IMPORT=(images import --snapshotter native)
+  if [ "$ENGINE" = ctr2 ]; then CTR_IMPORT=(images import --local --snapshotter native); fi
+}
+
+# select_docker_paths NAME SUITE STORE (see DOCKER_ENGINES)
+select_docker_paths() {
+  DOCKER_DIR=$ENGINE_ROOT/$1
+  DOCKER_SUITE=$2
+  DOCKER_STORE=$3
+  export DOCKER_HOST=unix://$DOCKER_DIR/docker.sock
+  CONTAINERD_SOCK=$DOCKER_DIR/exec/containerd/containerd.sock
+  if [ "$DOCKER_SUITE" = - ]; then
+    DOCKER_CLI=$DOCKER20_CLI
+    export PATH=$ENGINE_BASE_PATH
+  else
+    local bin=$ENGINES_PREFIX/$DOCKER_SUITE/usr
+    export PATH=$bin/bin:$bin/sbin:$ENGINE_BASE_PATH
+    DOCKER_CLI=$bin/bin/docker
+  fi
+}
+
+# engine_versions: one line naming what the test runs against.
+engine_versions() {
+  case $ENGINE_KIND in
+    podman) printf 'podman %s\n' "$(podman --version | awk '{ print $NF }')" ;;
+    ctr)
+      printf '%s: ctr %s against containerd %s (of %s)\n' "$ENGINE" "$("$CTR_BIN" --version | awk '{ print $3 }')" \
+        "$(ctrc version 2>/dev/null | awk '$1 == "Version:" { v = $2 } END { print v }')" "$(basename "$DOCKER_DIR")"
+      ;;
+    docker)
+      printf '%s: dockerd %s (%s store), client %s, containerd %s, runc %s\n' "$ENGINE" \
+        "$(dk version -f '{{.Server.Version}}' 2>/dev/null)" "$DOCKER_STORE" "$(dk version -f '{{.Client.Version}}' 2>/dev/null)" \
+        "$(dk version -f '{{range .Server.Components}}{{if eq .Name "containerd"}}{{.Version}}{{end}}{{end}}' 2>/dev/null)" \
+        "$(dk version -f '{{range .Server.Components}}{{if eq .Name "runc"}}{{.Version}}{{end}}{{end}}' 2>/dev/null)"
+      ;;
+  esac
+}
+
+# use_engine [ENGINE]: for the tests: the engine root the setup recorded, with the engine
+# ENGINE (default: $ENGINE, else docker20) up. Prints the versions the test runs against.
 use_engine() {
+  if [ $# -gt 0 ]; then ENGINE=$1; fi
   [ -s "$ENGINE_ROOT_FILE" ] || fail "no engine root recorded in $ENGINE_ROOT_FILE: the engine_setup fixture did not run"
   engine_paths "$(cat "$ENGINE_ROOT_FILE")"
   [ -f "$IMAGES/ready" ] || fail "the engine setup did not finish (no $IMAGES/ready)"
-  dk version >/dev/null 2>&1 || fail "the private dockerd at $DOCKER_HOST does not answer"
+  if [ "$ENGINE_KIND" != podman ]; then
+    dk version >/dev/null 2>&1 || fail "the private dockerd at $DOCKER_HOST does not answer"
+    [ -f "$DOCKER_DIR/ready" ] || fail "the engine start of $(basename "$DOCKER_DIR") did not finish"
+  fi
+  note "engine: $(engine_versions)"
 }
 
 # case_dir NAME: a fresh work directory for one test.
@@ -105,7 +198,7 @@ isolated() {
 
 dk() { "$DOCKER_CLI" "$@"; }
 
-ctrc() { ctr --address "$CONTAINERD_SOCK" "$@"; }
+ctrc() { "$CTR_BIN" --address "$CONTAINERD_SOCK" "$@"; }
 
 # pm HOST ARGS...: podman on the private host directory HOST (its own root, runroot,
 # tmpdir, blob-info cache and temporary files). The runroot is a short directory whose path
@@ -226,6 +319,29 @@ has_member() {
   grep -qxF "$2" <<<"$listing"
 }
 
+# blob_form FILE: gzip, zstd, empty or tar (uncompressed), by the file's first bytes.
+blob_form() {
+  local magic
+  magic=$(od -An -tx1 -N4 "$1" | tr -d ' \n')
+  case $magic in
+    "") printf 'empty\n' ;;
+    1f8b*) printf 'gzip\n' ;;
+    28b52ffd) printf 'zstd\n' ;;
+    *) printf 'tar\n' ;;
+  esac
+}
+
+# made_blob_forms ARCHIVE: the form of every layer file manifest.json names, one per line.
+made_blob_forms() {
+  local archive=$1 tmp path
+  tmp=$(mktemp -d)
+  tar -C "$tmp" -xf "$archive"
+  for path in $(grep -o '"Layers":\[[^]]*\]' "$tmp/manifest.json" | grep -o '"[^"]*/[^"]*"' | tr -d '"'); do
+    blob_form "$tmp/$path"
+  done
+  rm -rf "$tmp"
+}
+
 # layout_of ARCHIVE: the layout dockerdiff reads in it.
 layout_of() {
   "$DOCKERDIFF" inspect --json "$1" | grep -o '"layout": *"[a-z0-9]*"' | tail -n 1 | grep -o '"[a-z0-9]*"$' | tr -d '"'
@@ -264,9 +380,27 @@ slim_all() {
 # ---------------------------------------------------------------------------------------
 # docker
 
-docker_base_ids() { cat "$EXPECT/bases.ids"; }
+# The image IDs of the bases in this dockerd, as its engine start recorded them (a classic
+# store's IDs are config digests, the containerd store's are manifest digests).
+docker_base_ids() { cat "$DOCKER_DIR/bases.ids"; }
 
 docker_all_image_ids() { dk images -a -q --no-trunc | sort -u; }
+
+# docker_expected_id APP LAYOUT: the ID this dockerd must give APP loaded from a LAYOUT archive.
+# Classic store: the config digest. Containerd store: the digest of the manifest (or index)
+# the image name points to, which is whatever this engine made of the original archive: its
+# engine start loaded the originals and recorded it (see record_reference_loads).
+docker_expected_id() {
+  if [ "$DOCKER_STORE" = classic ]; then
+    expected_id_for "$1" "$2"
+  else
+    [ -s "$DOCKER_DIR/ref/$2.$1.id" ] || fail "$ENGINE did not load the original $2 archive of $1 (see $DOCKER_DIR/ref)"
+    cat "$DOCKER_DIR/ref/$2.$1.id"
+  fi
+}
+
+# docker_reference_load LAYOUT: "ok" or "refused" (this dockerd loading the original archives).
+docker_reference_load() { cat "$DOCKER_DIR/ref/$1.load"; }
 
 # Removes every image. A parent (base) cannot go while its children (base2, repbase) are
 # there, whatever -f says: remove what can go until nothing is left.
@@ -281,12 +415,17 @@ docker_remove_all_images() {
   fail "docker: cannot remove every image: $(docker_all_image_ids | tr '\n' ' ')"
 }
 
-# Back to a daemon that holds exactly the bases (built by the setup, or loaded from bases.tar).
-docker_reset_to_bases() {
+# docker_remove_apps: removes the apps' tags (and so their images) if present.
+docker_remove_apps() {
   local image
   for image in "${APPS[@]}"; do
     if dk image inspect "$image:1" >/dev/null 2>&1; then dk rmi -f "$image:1" >/dev/null; fi
   done
+}
+
+# Back to a daemon that holds exactly the bases (built by the setup, or loaded from bases.tar).
+docker_reset_to_bases() {
+  docker_remove_apps
   if [ "$(docker_all_image_ids)" != "$(docker_base_ids)" ]; then
     note "docker: resetting to the bases only"
     docker_remove_all_images
@@ -299,7 +438,7 @@ docker_reset_to_bases() {
 docker_check() {
   local app=$1 layout=$2 id layers out
   id=$(dk image inspect -f '{{.Id}}' "$app:1") || fail "docker: $app:1 is not in the engine after the load"
-  expect_eq "docker: ID of $app:1" "$id" "$(expected_id_for "$app" "$layout")"
+  expect_eq "docker: ID of $app:1" "$id" "$(docker_expected_id "$app" "$layout")"
   layers=$(unbracket "$(dk image inspect -f '{{.RootFS.Layers}}' "$app:1")")
   expect_eq "docker: diff_ids of $app:1" "$layers" "$(expected_diff_ids "$app")"
   out=$(dk run --rm --network none "$app:1" cat "/$app.txt" "/$app-run.txt") || fail "docker: a container of $app:1 does not run"
@@ -307,11 +446,16 @@ docker_check() {
   note "docker: $app:1 ok (ID, diff_ids, container reads /$app.txt and /$app-run.txt)"
 }
 
-# docker_usable APP: the image is there, is the original and runs (for the negative tests).
+# docker_usable APP: the image is there, is the original (of any layout) and runs (for the
+# negative tests).
 docker_usable() {
-  local app=$1 id out
+  local app=$1 id out layout known=0
   id=$(dk image inspect -f '{{.Id}}' "$app:1" 2>/dev/null) || return 1
-  [ "$id" = "$(expected_id "$app")" ] || return 1
+  for layout in legacy docker25 oci; do
+    if [ -s "$DOCKER_DIR/ref/$layout.$app.id" ] && [ "$id" = "$(cat "$DOCKER_DIR/ref/$layout.$app.id")" ]; then known=1; fi
+  done
+  if [ "$DOCKER_STORE" = classic ] && [ "$id" = "$(expected_id "$app")" ]; then known=1; fi
+  [ "$known" = 1 ] || return 1
   out=$(dk run --rm --network none "$app:1" cat "/$app.txt" 2>/dev/null) || return 1
   [ "$out" = "$app-content" ]
 }
@@ -364,7 +508,7 @@ ctr_namespace() {
   ctr_drop_namespace "$ns"
   while read -r archive; do
     [ -n "$archive" ] || continue
-    ctrc -n "$ns" images import --snapshotter native "$archive" </dev/null >/dev/null || fail "ctr: cannot import the base archive $archive"
+    ctrc -n "$ns" "${CTR_IMPORT[@]}" "$archive" </dev/null >/dev/null || fail "ctr: cannot import the base archive $archive"
   done <<<"$archives"
 }
 
@@ -468,7 +612,73 @@ ctr_usable() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Engine lifetime (setup.sh, cleanup.sh)
+# Engine lifetime (setup.sh, engine_start.sh, cleanup.sh)
+
+# build_images DIR IMAGE...: builds the test images (see setup.sh) in this dockerd from
+# Dockerfiles written to DIR/ctx, with the classic builder (no BuildKit: no registry, no
+# frontend image to pull); base:1 must be there.
+build_images() {
+  local dir=$1 image app
+  shift
+  local ctx=$dir/ctx
+  mkdir -p "$ctx"
+  for app in "${APPS[@]}"; do printf '%s-content\n' "$app" >"$ctx/$app.txt"; done
+  printf 'FROM base:1\nRUN echo base2 > /base2.txt\n' >"$ctx/base2.Dockerfile"
+  printf 'FROM base:1\nCOPY rep.txt /rep.txt\n' >"$ctx/repbase.Dockerfile"
+  printf 'FROM base:1\nCOPY app1.txt /app1.txt\nRUN echo app1-run > /app1-run.txt\n' >"$ctx/app1.Dockerfile"
+  printf 'FROM base2:1\nCOPY app2.txt /app2.txt\nRUN echo app2-run > /app2-run.txt\n' >"$ctx/app2.Dockerfile"
+  printf 'FROM repbase:1\nRUN rm /rep.txt\nCOPY rep.txt /rep.txt\nRUN echo rep-run > /rep-run.txt\n' >"$ctx/rep.Dockerfile"
+  for image in "$@"; do
+    DOCKER_BUILDKIT=0 dk build -q -f "$ctx/$image.Dockerfile" -t "$image:1" "$ctx" >/dev/null 2>"$dir/$image.build.log" ||
+      { cat "$dir/$image.build.log" >&2; fail "docker build of $image on $ENGINE failed"; }
+  done
+}
+
+# start_dockerd: starts the private dockerd of DOCKER_DIR (see select_engine) and waits for it
+# and its containerd to answer. Everything it keeps is under DOCKER_DIR; it runs in a mount
+# namespace of its own (isolate.sh), so that it uses no state directory of the machine.
+start_dockerd() {
+  local -a store_args
+  mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec"
+  # --config-file: the machine's /etc/docker/daemon.json plays no part.
+  if [ "$DOCKER_STORE" = containerd ]; then
+    printf '{"features":{"containerd-snapshotter":true}}\n' >"$DOCKER_DIR/daemon.json"
+    # The containerd store names a snapshotter as its storage driver; overlayfs is not
+    # available under the tests' nesting, the native snapshotter (plain copies) always is.
+    store_args=(--storage-driver native)
+  else
+    printf '{}\n' >"$DOCKER_DIR/daemon.json"
+    store_args=(--storage-driver vfs)
+  fi
+  note "starting $ENGINE: $(dockerd --version) ($DOCKER_STORE store) at $DOCKER_HOST"
+  # setsid: the daemon outlives this script; every descriptor is redirected so that CTest does
+  # not wait for it. The PATH (see select_engine) makes it spawn its own suite's containerd.
+  setsid unshare --mount --propagation private -- bash "$ENGINE_LIB_DIR/isolate.sh" "$DOCKER_DIR/shadow" \
+    dockerd --config-file "$DOCKER_DIR/daemon.json" \
+    --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/pid" \
+    -H "$DOCKER_HOST" "${store_args[@]}" --iptables=false --ip6tables=false --bridge=none \
+    </dev/null >"$DOCKER_DIR/dockerd.log" 2>&1 &
+  local ready=0 i
+  for ((i = 0; i < 120; i++)); do
+    if dk version >/dev/null 2>&1 && [ -S "$CONTAINERD_SOCK" ]; then
+      ready=1
+      break
+    fi
+    if [ -z "$(jobs -r)" ]; then break; fi
+    sleep 0.5
+  done
+  if [ "$ready" != 1 ]; then
+    tail -n 30 "$DOCKER_DIR/dockerd.log" >&2 || true
+    fail "dockerd did not come up (log above: $DOCKER_DIR/dockerd.log)"
+  fi
+  if [ "$DOCKER_STORE" = containerd ]; then
+    # The daemon must really use the containerd store, not silently the classic one.
+    local driver
+    driver=$(dk info -f '{{.Driver}} {{range .DriverStatus}}{{index . 0}}={{index . 1}};{{end}}')
+    case $driver in *io.containerd.snapshotter*) ;; *) fail "$ENGINE does not use the containerd image store: $driver" ;; esac
+  fi
+  note "up: $(engine_versions)"
+}
 
 # Stops the private dockerd (and its containerd and shims) of DOCKER_DIR, by pid.
 stop_dockerd() {
@@ -499,6 +709,15 @@ stop_dockerd() {
         kill -KILL "${proc#/proc/}" 2>/dev/null || true
         ;;
     esac
+  done
+}
+
+stop_all_dockerds() {
+  local spec name
+  for spec in "${DOCKER_ENGINES[@]}"; do
+    read -r name _ <<<"$spec"
+    ENGINE=$name engine_paths "$ENGINE_ROOT"
+    stop_dockerd
   done
 }
 

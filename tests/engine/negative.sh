@@ -13,10 +13,9 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-loader=$1
-case $loader in docker | podman | ctr) ;; *) fail "unknown loader $loader" ;; esac
-use_engine
-work=$(case_dir "negative-$loader")
+use_engine "$1"
+loader=$ENGINE_KIND
+work=$(case_dir "negative-$ENGINE")
 
 note "slimming against the bases"
 mkdir -p "$work/legacy-keep" "$work/legacy-auto" "$work/oci"
@@ -112,7 +111,7 @@ case $loader in
       ns=dde-negative-none-$i
       ctr_namespace "$ns" none
       status=0
-      ctrc -n "$ns" images import --snapshotter native "$out" >"$work/load.log" 2>&1 || status=$?
+      ctrc -n "$ns" "${CTR_IMPORT[@]}" "$out" >"$work/load.log" 2>&1 || status=$?
       expect_refused "ctr no-base" "$status" "$(short "$out")" "$work/load.log" "${no_base_apps[$i]}" ctr_usable "$ns"
       ctr_drop_namespace "$ns"
     done
@@ -121,7 +120,7 @@ case $loader in
       ns=dde-negative-partial-$i
       if [ "$i" = 2 ]; then ctr_namespace "$ns" oci-partial; else ctr_namespace "$ns" legacy-partial; fi
       status=0
-      ctrc -n "$ns" images import --snapshotter native "$out" >"$work/load.log" 2>&1 || status=$?
+      ctrc -n "$ns" "${CTR_IMPORT[@]}" "$out" >"$work/load.log" 2>&1 || status=$?
       expect_refused "ctr wrong-base" "$status" "$(short "$out")" "$work/load.log" app2 ctr_usable "$ns"
       ctr_drop_namespace "$ns"
     done

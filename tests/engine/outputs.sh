@@ -15,10 +15,9 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-loader=$1
-case $loader in docker | podman | ctr) ;; *) fail "unknown loader $loader" ;; esac
-use_engine
-work=$(case_dir "outputs-$loader")
+use_engine "$1"
+loader=$ENGINE_KIND
+work=$(case_dir "outputs-$ENGINE")
 bases=(-b "$IMAGES/legacy/bases.tar")
 inputs=("$IMAGES/legacy/multi.tar" "$IMAGES/legacy/rep.tar")
 
@@ -59,7 +58,7 @@ case $loader in
     n=0
     fresh() { n=$((n + 1)); ns=dde-outputs-$n; ctr_namespace "$ns" legacy; }
     fresh_empty() { n=$((n + 1)); ns=dde-outputs-$n; ctr_namespace "$ns" none; }
-    load() { status=0; ctrc -n "$ns" images import --snapshotter native "$1" >"$work/load.log" 2>&1 || status=$?; }
+    load() { status=0; ctrc -n "$ns" "${CTR_IMPORT[@]}" "$1" >"$work/load.log" 2>&1 || status=$?; }
     check() { ctr_check "$ns" "$1" legacy "$2"; }
     usable() { ctr_usable "$ns" "$1"; }
     ;;

@@ -4,8 +4,8 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-use_engine
-work=$(case_dir restore)
+use_engine "$1"
+work=$(case_dir "restore-$ENGINE")
 trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
 
 for mode in auto keep; do
