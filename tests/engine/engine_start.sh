@@ -5,7 +5,8 @@
 # setup (setup.sh) built and saved the images on Docker 20.10:
 #   1. starts it (own data root, exec root, pid file, socket and mount namespace; its own
 #      suite's containerd), in the classic store (vfs) or the containerd store (native);
-#   2. loads the bases (legacy/bases.tar) and records their IDs in this engine;
+#   2. loads the bases (legacy/bases.tar; on a containerd store also the OCI archives) and
+#      records their IDs in this engine (DOCKER_DIR/bases.FORM.ids);
 #   3. loads the original (not slimmed) archives of every layout and records what happened
 #      (DOCKER_DIR/ref/LAYOUT.load: ok or refused, with the engine's message in .log) and the
 #      apps' IDs (ref/LAYOUT.APP.id): the slim archives must give the same;
@@ -31,10 +32,17 @@ rm -rf "$DOCKER_DIR"
 mkdir -p "$DOCKER_DIR/ref" "$DOCKER_DIR/made"
 start_dockerd
 
-note "$ENGINE: loading the bases"
-dk load -q -i "$IMAGES/legacy/bases.tar" >/dev/null || fail "$ENGINE cannot load legacy/bases.tar"
-docker_all_image_ids >"$DOCKER_DIR/bases.ids"
-[ "$(wc -l <"$DOCKER_DIR/bases.ids")" = 3 ] || fail "$ENGINE holds $(wc -l <"$DOCKER_DIR/bases.ids") image IDs after loading the 3 bases"
+# The bases' IDs in each form this engine can hold them in (see docker_base_ids).
+forms=(legacy)
+if [ "$DOCKER_STORE" = containerd ]; then forms+=(oci); fi
+for form in "${forms[@]}"; do
+  note "$ENGINE: loading the bases ($form)"
+  docker_remove_all_images
+  docker_load_bases "$form"
+  docker_all_image_ids >"$DOCKER_DIR/bases.$form.ids"
+  [ "$(wc -l <"$DOCKER_DIR/bases.$form.ids")" = 3 ] || fail "$ENGINE holds $(wc -l <"$DOCKER_DIR/bases.$form.ids") image IDs after loading the 3 bases"
+done
+docker_reset_to_bases
 
 # ---------------------------------------------------------------------------------------
 for layout in legacy docker25 oci; do

@@ -48,6 +48,10 @@ case $loader/$layout/$mode in
     # the empty blob in the manifest it records. `--layout auto` exists for this case.
     expected=ctr-records-empty-blobs
     ;;
+  docker/legacy/keep)
+    # The containerd store imports a legacy archive through containerd: the same (measured).
+    if [ "$DOCKER_STORE" = containerd ]; then expected=docker-records-empty-blobs; fi
+    ;;
 esac
 note "$loader loads $layout archives slimmed with --layout $mode: expected outcome: $expected"
 
@@ -69,7 +73,7 @@ fi
 # ---------------------------------------------------------------------------------------
 case $loader in
   docker)
-    docker_reset_to_bases
+    docker_reset_to_bases_in "$(docker_bases_form "$layout")"
     if [ "$expected" = engine-cannot-read-oci ]; then
       for out in "${outputs[@]}" "${originals[@]}"; do
         if dk load -q -i "$out" >"$work/load.log" 2>&1; then
@@ -85,7 +89,11 @@ case $loader in
       for out in "${outputs[@]}"; do
         dk load -i "$out" || fail "docker load of $out failed"
       done
-      for app in "${APPS[@]}"; do docker_check "$app" "$layout"; done
+      # The image of --layout auto's output is that of the layout it wrote (docker25 for a
+      # legacy input), which a containerd store tells by its manifest digest.
+      check=good
+      if [ "$expected" = docker-records-empty-blobs ]; then check=empty-blobs; fi
+      for app in "${APPS[@]}"; do docker_check "$app" "$(layout_of "${outputs[0]}")" "$check"; done
     fi
     docker_reset_to_bases
     ;;

@@ -81,7 +81,7 @@ for image in "${APPS[@]}" "${BASES[@]}"; do
   dk image inspect -f '{{.Id}}' "$image:1" >"$EXPECT/$image.id"
   unbracket "$(dk image inspect -f '{{.RootFS.Layers}}' "$image:1")" >"$EXPECT/$image.diff_ids"
 done
-for image in "${BASES[@]}"; do cat "$EXPECT/$image.id"; done | sort -u >"$DOCKER_DIR/bases.ids"
+for image in "${BASES[@]}"; do cat "$EXPECT/$image.id"; done | sort -u >"$DOCKER_DIR/bases.legacy.ids"
 read -r -a rep_layers <"$EXPECT/rep.diff_ids"
 [ "${#rep_layers[@]}" = 5 ] || fail "rep has ${#rep_layers[@]} layers, expected 5"
 expect_eq "rep: the second COPY layer repeats the first (diff_ids 1 and 3)" "${rep_layers[3]}" "${rep_layers[1]}"
