@@ -19,7 +19,8 @@ for mode in auto keep; do
 
   docker_remove_all_images
   dk load -i "$full" || fail "docker load of the restored archive ($mode) failed on an empty engine"
-  for app in app1 app2; do docker_check "$app" legacy; done
+  # (The restored archive's layout tells the ID a containerd store gives it.)
+  for app in app1 app2; do docker_check "$app" "$(layout_of "$full")"; done
   docker_reset_to_bases
 done
 rm -rf "$work"
