@@ -11,7 +11,7 @@
 #      (DOCKER_DIR/ref/LAYOUT.load: ok or refused, with the engine's message in .log) and the
 #      apps' IDs (ref/LAYOUT.APP.id): the slim archives must give the same;
 #   4. builds the apps itself on those bases and saves them with its own `docker save`
-#      (DOCKER_DIR/made/: multi.tar = app1 + app2, rep.tar; IDs in made/APP.id): the inputs
+#      (DOCKER_DIR/made/: multi.tar = app1 + app2, rep.tar; what to expect in made/expect): the inputs
 #      that Docker 25+ makes (classic store: OCI layout + manifest.json, uncompressed blobs;
 #      containerd store: gzip blobs), for made_inputs.sh and host_forms.sh.
 # Afterwards the daemon holds exactly the bases. engine_stop.sh stops it.
@@ -69,12 +69,28 @@ done
 note "$ENGINE: building the apps and saving them with its own docker save"
 made=$DOCKER_DIR/made
 build_images "$made" "${APPS[@]}"
-for app in "${APPS[@]}"; do
-  dk image inspect -f '{{.Id}}' "$app:1" >"$made/$app.id"
-  unbracket "$(dk image inspect -f '{{.RootFS.Layers}}' "$app:1")" >"$made/$app.diff_ids"
-done
 dk save -o "$made/multi.tar" app1:1 app2:1
 dk save -o "$made/rep.tar" rep:1
+# What the tests expect of these images (the layout "made", see expected_id and
+# docker_expected_id): config digest, diff_ids and layer blobs as the saved archives name
+# them, and the ID this dockerd gives them.
+mkdir -p "$made/expect"
+for archive in "$made/multi.tar" "$made/rep.tar"; do
+  "$DOCKERDIFF" inspect --json "$archive" | jq -r '.images[] | [(.tags[0] | sub(":1$"; "")), .config_digest,
+    ([.layers[].diff_id] | join(" ")), ([.layers[].blob_digest] | join(" "))] | join("\t")' |
+    while IFS=$'\t' read -r app config diffs blobs; do
+      printf '%s\n' "$config" >"$made/expect/$app.id"
+      printf '%s\n' "$config" >"$made/expect/$app.oci_id"
+      printf '%s\n' "$diffs" >"$made/expect/$app.diff_ids"
+      printf '%s\n' "$blobs" >"$made/expect/$app.layers"
+    done
+done
+for app in "${APPS[@]}"; do
+  [ -s "$made/expect/$app.id" ] || fail "$ENGINE: $app:1 is not in its own docker save"
+  dk image inspect -f '{{.Id}}' "$app:1" >"$DOCKER_DIR/ref/made.$app.id"
+  expect_eq "$ENGINE: diff_ids of $app:1 in its docker save" "$(cat "$made/expect/$app.diff_ids")" \
+    "$(unbracket "$(dk image inspect -f '{{.RootFS.Layers}}' "$app:1")")"
+done
 for archive in "$made/multi.tar" "$made/rep.tar"; do
   # Docker 25+ saves the combined layout in both stores.
   for member in index.json manifest.json oci-layout; do

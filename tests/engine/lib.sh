@@ -238,6 +238,16 @@ expected_oci_id() { cat "$EXPECT/$1.oci_id"; }     # config digest in the OCI ar
 expected_diff_ids() { cat "$EXPECT/$1.diff_ids"; } # space-separated
 expected_oci_layers() { cat "$EXPECT/$1.oci_layers"; }
 
+# expected_manifest_layers APP LAYOUT: the layer blobs a manifest names for APP in LAYOUT (the
+# docker layouts of Docker 20.10: the diff_ids; OCI archives and Docker-made inputs: as saved).
+expected_manifest_layers() {
+  case $2 in
+    oci) expected_oci_layers "$1" ;;
+    made) cat "$EXPECT/$1.layers" ;;
+    *) expected_diff_ids "$1" ;;
+  esac
+}
+
 # The ID an engine must report for APP loaded from an archive of LAYOUT.
 expected_id_for() {
   if [ "$2" = oci ]; then expected_oci_id "$1"; else expected_id "$1"; fi
@@ -594,16 +604,17 @@ ctr_status() {
   ctrc -n "$1" images check --snapshotter native | awk -v ref="$2" 'NR > 1 && !found && $1 == ref { print $4, $NF; found = 1 }'
 }
 
+# (jq: Docker 25+ writes indented manifests and configs.)
 ctr_manifest_layers() {
-  ctrc -n "$1" content get "$2" | sed 's/.*"layers":\[//' | grep -o '"digest":"sha256:[0-9a-f]*"' | cut -d'"' -f4 | tr '\n' ' ' | sed 's/ $//'
+  ctrc -n "$1" content get "$2" | jq -r '[.layers[].digest] | join(" ")'
 }
 
 ctr_manifest_config() {
-  ctrc -n "$1" content get "$2" | grep -o '"config":{[^}]*}' | grep -o 'sha256:[0-9a-f]\{64\}'
+  ctrc -n "$1" content get "$2" | jq -r '.config.digest'
 }
 
 ctr_config_diff_ids() {
-  ctrc -n "$1" content get "$2" | grep -o '"diff_ids":\[[^]]*\]' | grep -o 'sha256:[0-9a-f]\{64\}' | tr '\n' ' ' | sed 's/ $//'
+  ctrc -n "$1" content get "$2" | jq -r '.rootfs.diff_ids | join(" ")'
 }
 
 # ctr_check_tree NS APP REF: reads the app's files from a (never started) container of REF,
@@ -638,8 +649,7 @@ ctr_check() {
   case $expectation in
     good)
       case " $layers " in *" $EMPTY_BLOB "*) fail "ctr: the manifest of $ref names the empty blob as a layer: $layers" ;; esac
-      if [ "$layout" = oci ]; then want=$(expected_oci_layers "$app"); else want=$(expected_diff_ids "$app"); fi
-      expect_eq "ctr: layers of the manifest of $ref" "$layers" "$want"
+      expect_eq "ctr: layers of the manifest of $ref" "$layers" "$(expected_manifest_layers "$app" "$layout")"
       ;;
     empty-blobs)
       local -a diffs

@@ -23,10 +23,10 @@ source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || fail "the engine tests need root (they start dockerd); configure with -DDOCKERDIFF_ENGINE_TESTS=OFF to leave them out"
 missing=
-for tool in dockerd "$DOCKER20_CLI" podman skopeo ctr busybox unshare tar sha256sum; do
+for tool in dockerd "$DOCKER20_CLI" podman skopeo ctr busybox unshare tar sha256sum jq; do
   command -v "$tool" >/dev/null 2>&1 || missing+=" $tool"
 done
-[ -z "$missing" ] || fail "missing:$missing (Debian: apt-get install docker.io podman skopeo containerd busybox-static)"
+[ -z "$missing" ] || fail "missing:$missing (Debian: apt-get install docker.io podman skopeo containerd busybox-static jq)"
 [ -x "$DOCKERDIFF" ] || fail "dockerdiff binary $DOCKERDIFF not found"
 BUSYBOX=$(command -v busybox)
 # (No "producer | grep -q" anywhere here: under pipefail, grep's early exit can fail the producer.)
