@@ -1,5 +1,5 @@
 #!/bin/bash
-# base_form.sh LOADER   (podman | ctr)
+# base_form.sh ENGINE   (podman | ctr | ctr2; the dockerds: host_forms.sh)
 #
 # An OCI archive names its layers by blob digest, and skopeo/podman/buildx store layers as
 # gzip blobs: the blob digest of the base layer is not its diff_id. dockerdiff drops a layer by

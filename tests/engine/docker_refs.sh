@@ -1,5 +1,5 @@
 #!/bin/bash
-# docker_refs.sh: dockerdiff reads the target and the base from the engine itself
+# docker_refs.sh ENGINE (a dockerd, see lib.sh): dockerdiff reads the target and the base from the engine itself
 # (docker:REF), through the `docker` client first in PATH and DOCKER_HOST (the private
 # dockerd); the output loads where only the bases are and gives the original images.
 # shellcheck source-path=SCRIPTDIR source=lib.sh

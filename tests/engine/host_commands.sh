@@ -1,5 +1,6 @@
 #!/bin/bash
-# host_commands.sh: `dockerdiff inventory` and `dockerdiff check` against the private dockerd.
+# host_commands.sh ENGINE: `dockerdiff inventory` and `dockerdiff check` against the private
+# dockerd ENGINE (see lib.sh).
 # The inventory of an engine holding the bases is a base for slim; check passes there; once a
 # base is removed, check fails and names it.
 # shellcheck source-path=SCRIPTDIR source=lib.sh

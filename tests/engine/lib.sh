@@ -467,25 +467,38 @@ docker_bases_form() {
   if [ "$DOCKER_STORE" = containerd ] && [ "$1" = oci ]; then printf 'oci\n'; else printf 'legacy\n'; fi
 }
 
+# docker_layer_count: how many layers a classic store holds (its layer database).
+docker_layer_count() {
+  local dir=$DOCKER_DIR/data/image/vfs/layerdb/sha256
+  if [ -d "$dir" ]; then find "$dir" -mindepth 1 -maxdepth 1 | wc -l; else echo 0; fi
+}
+
 # docker_complete APP: `docker save` of APP gives an archive that dockerdiff verify finds
 # sound, with every layer of the image in it (none empty). A containerd store may hold an
 # image whose blobs it does not have: it runs, but docker save writes an archive without them
 # (or with the empty blob as a layer).
 docker_complete() {
-  local app=$1 dir json layers
+  local app=$1 dir ok=0
   dir=$(mktemp -d)
-  dk save -o "$dir/saved.tar" "$app:1" >/dev/null 2>&1 || { rm -rf "$dir"; return 1; }
-  if ! "$DOCKERDIFF" verify "$dir/saved.tar" >/dev/null 2>&1; then rm -rf "$dir"; return 1; fi
-  json=$("$DOCKERDIFF" inspect --json "$dir/saved.tar" 2>/dev/null || true)
+  if dk save -o "$dir/saved.tar" "$app:1" >/dev/null 2>&1 && archive_complete "$dir/saved.tar" "$app"; then ok=1; fi
   rm -rf "$dir"
+  [ "$ok" = 1 ]
+}
+
+# archive_complete ARCHIVE APP: dockerdiff verify finds ARCHIVE sound, and it holds every layer
+# of APP, none empty.
+archive_complete() {
+  local json layers
+  "$DOCKERDIFF" verify "$1" >/dev/null 2>&1 || return 1
+  json=$("$DOCKERDIFF" inspect --json "$1" 2>/dev/null || true)
   layers=$(grep -c '"diff_id"' <<<"$json" || true)
-  [ "$layers" = "$(wc -w <<<"$(expected_diff_ids "$app")")" ] || return 1
+  [ "$layers" = "$(wc -w <<<"$(expected_diff_ids "$2")")" ] || return 1
   ! grep -Eq '"empty": *true' <<<"$json"
 }
 
 # docker_check APP LAYOUT [EXPECTATION]: the loaded image of an archive of LAYOUT is right and
 # a container reads its files. EXPECTATION:
-#   good         the original: same ID, same diff_ids, complete (docker_complete)
+#   good         the original: same ID, same diff_ids, complete (docker_complete; containerd store)
 #   empty-blobs  the containerd store's behaviour for a legacy archive with emptied layer
 #                files (as ctr's, see ctr_check): it records the empty blob as each dropped
 #                layer: another ID than the original's, runs (the host has the base's
@@ -504,7 +517,12 @@ docker_check() {
   expect_eq "docker: diff_ids of $app:1" "$layers" "$(expected_diff_ids "$app")"
   out=$(dk run --rm --network none "$app:1" cat "/$app.txt" "/$app-run.txt") || fail "docker: a container of $app:1 does not run"
   expect_eq "docker: files read in a container of $app:1" "$out" "$(printf '%s-content\n%s-run' "$app" "$app")"
-  if [ "$expectation" = good ]; then
+  if [ "$expectation" = good ] && [ "$DOCKER_STORE" = classic ]; then
+    # A classic store keeps whole layers: its images are complete. (And docker save of an
+    # image with a repeated layer, rep, leaks layer references in Docker 26 and 28's classic
+    # store: the layers stay after the image is removed, so that a later "no base" host is not.)
+    note "docker: $app:1 ok (ID, diff_ids, container reads /$app.txt and /$app-run.txt)"
+  elif [ "$expectation" = good ]; then
     docker_complete "$app" || fail "docker: $app:1 is incomplete: its docker save is not a sound archive with every layer"
     note "docker: $app:1 ok (ID, diff_ids, container reads /$app.txt and /$app-run.txt, complete)"
   else
@@ -621,14 +639,19 @@ ctr_config_diff_ids() {
 # whose snapshot sits on the image's unpacked layers. (A container, not a bare view snapshot:
 # containerd's garbage collection may remove a snapshot that nothing references.)
 ctr_check_tree() {
-  local ns=$1 app=$2 ref=$3 id dir
+  ctr_reads_tree "$@" || fail "ctr: cannot create a container of $3 (its layers are not unpacked) or read the files of $2"
+}
+
+# ctr_reads_tree NS APP REF: the same, as a status (the failing check's message on stderr).
+ctr_reads_tree() {
+  local ns=$1 app=$2 ref=$3 id dir status=0
   id=dde-check-$app-$$
-  ctrc -n "$ns" containers create --snapshotter native "$ref" "$id" >/dev/null ||
-    fail "ctr: cannot create a container of $ref (its layers are not unpacked)"
+  ctrc -n "$ns" containers create --snapshotter native "$ref" "$id" >/dev/null || return 1
   # native snapshotter: "mount -t bind <dir> <target> -o rbind,rw"
   dir=$(ctrc -n "$ns" snapshots --snapshotter native mounts /mnt "$id" | awk '{ print $4 }')
-  check_tree "$app" "$dir"
+  (check_tree "$app" "$dir") || status=1
   ctrc -n "$ns" containers rm "$id" >/dev/null
+  return "$status"
 }
 
 # ctr_check NS APP LAYOUT EXPECTATION

@@ -1,5 +1,5 @@
 #!/bin/bash
-# outputs.sh LOADER   (docker | podman | ctr)
+# outputs.sh ENGINE   (docker20 | docker26 | docker26c | docker28 | docker28c | podman | ctr | ctr2)
 #
 # The other output forms, loaded where only the bases are:
 #   --bundle      app1 + app2 (one docker save) and rep in one archive, each blob once, with

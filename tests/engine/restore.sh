@@ -1,5 +1,5 @@
 #!/bin/bash
-# restore.sh: slim, then restore from the bases, gives an archive that loads into a docker that
+# restore.sh ENGINE (a dockerd, see lib.sh): slim, then restore from the bases, gives an archive that loads into a docker that
 # holds no image at all; verify finds both sound (the slim one with the bases given).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
