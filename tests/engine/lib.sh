@@ -729,7 +729,7 @@ build_images() {
 # namespace of its own (isolate.sh), so that it uses no state directory of the machine.
 start_dockerd() {
   local -a store_args
-  mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec"
+  mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec" "$DOCKER_DIR/ref"
   # --config-file: the machine's /etc/docker/daemon.json plays no part.
   if [ "$DOCKER_STORE" = containerd ]; then
     printf '{"features":{"containerd-snapshotter":true}}\n' >"$DOCKER_DIR/daemon.json"
@@ -803,11 +803,14 @@ stop_dockerd() {
 }
 
 stop_all_dockerds() {
-  local spec name
+  local spec name suite store dir
   for spec in "${DOCKER_ENGINES[@]}"; do
-    read -r name _ <<<"$spec"
-    ENGINE=$name engine_paths "$ENGINE_ROOT"
-    stop_dockerd
+    read -r name suite store <<<"$spec"
+    # (and the fresh dockerd negative.sh starts, if a test was killed while it ran)
+    for dir in "$name" "$name-nobase"; do
+      select_docker_paths "$dir" "$suite" "$store"
+      stop_dockerd
+    done
   done
 }
 

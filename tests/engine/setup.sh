@@ -43,11 +43,11 @@ if [ -s "$ENGINE_ROOT_FILE" ]; then
 fi
 
 # The engine root: in the build tree, unless that path is too long for the unix sockets under
-# it (containerd's is ROOT/docker26c/exec/containerd/containerd.sock.ttrpc, and sun_path holds
-# 107 bytes) or lies under /run or /var/lib, which isolate.sh covers.
+# it (the longest is ROOT/docker26c-nobase/exec/containerd/containerd.sock.ttrpc, and sun_path
+# holds 107 bytes) or lies under /run or /var/lib, which isolate.sh covers.
 root=$DOCKERDIFF_ENGINE_DIR/e
 case $root in /run/* | /var/lib/* | /var/tmp/*) root= ;; esac
-if [ -z "$root" ] || [ "${#root}" -gt 55 ]; then
+if [ -z "$root" ] || [ "${#root}" -gt 50 ]; then
   root=$(mktemp -d /tmp/dockerdiff-engine.XXXXXX)
 fi
 mkdir -p "$root"
