@@ -167,6 +167,8 @@ measure() {
     dk save -o "$work/saved.tar" app1:1 >/dev/null 2>&1 || true
     NOTE="docker save of app1:1: $(stat -c %s "$work/saved.tar" 2>/dev/null || echo no) bytes"
   fi
+  # (Without this run's paths, so that the table does not change from run to run.)
+  NOTE=$(sed -e "s|$ENGINE_ROOT/|<engine root>/|g" -e 's|docker-import-[0-9]*|docker-import-N|g' <<<"$NOTE")
   : >"$work/load.log"
 }
 
