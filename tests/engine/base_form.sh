@@ -1,5 +1,5 @@
 #!/bin/bash
-# base_form.sh LOADER   (podman | ctr)
+# base_form.sh ENGINE   (podman | ctr | ctr2; the dockerds: host_forms.sh)
 #
 # An OCI archive names its layers by blob digest, and skopeo/podman/buildx store layers as
 # gzip blobs: the blob digest of the base layer is not its diff_id. dockerdiff drops a layer by
@@ -15,9 +15,9 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-loader=$1
-use_engine
-work=$(case_dir "base-form-$loader")
+use_engine "$1"
+loader=$ENGINE_KIND
+work=$(case_dir "base-form-$ENGINE")
 slim_all oci keep "$work"
 outputs=("${SLIM_OUTPUTS[@]}")
 
@@ -40,7 +40,7 @@ case $loader in
     ns=dde-base-form
     ctr_namespace "$ns" legacy
     for out in "${outputs[@]}"; do
-      ctrc -n "$ns" images import --snapshotter native "$out" || fail "ctr import of $out failed"
+      ctrc -n "$ns" "${CTR_IMPORT[@]}" "$out" || fail "ctr import of $out failed"
     done
     for app in "${APPS[@]}"; do
       ref=$(ctr_ref "$ns" "$app")

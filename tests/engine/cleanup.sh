@@ -1,10 +1,14 @@
 #!/bin/bash
-# Fixture cleanup of the engine tests: stops the private dockerd (by its pidfile), with its
-# containerd, and removes the engine root: the daemon's data, the saved archives, the podman
-# hosts and containerd namespaces of the cases. Then checks that nothing is left: no process
-# and no mount under the engine root.
+# cleanup.sh [ENGINE]
 #
-# DOCKERDIFF_ENGINE_KEEP=1 keeps the engine root (not the daemon) to look into a failure.
+# Without ENGINE: fixture cleanup of the engine tests: stops every private dockerd (by its
+# pidfile), with its containerd, and removes the engine root: the daemons' data, the saved
+# archives, the podman hosts and containerd namespaces of the cases. Then checks that nothing
+# is left: no process and no mount under the engine root.
+# With ENGINE (one of the newer dockerds): the fixture cleanup of that engine (engine_start.sh):
+# stops it only; the engine root goes with the main cleanup.
+#
+# DOCKERDIFF_ENGINE_KEEP=1 keeps the engine root (not the daemons) to look into a failure.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -14,13 +18,29 @@ if [ ! -s "$ENGINE_ROOT_FILE" ]; then
 fi
 engine_paths "$(cat "$ENGINE_ROOT_FILE")"
 
-if [ -S "$CONTAINERD_SOCK" ]; then
-  # The cases' namespaces, so that containerd holds nothing of ours when it stops.
+# drop_case_namespaces: the cases' containerd namespaces in the containerd of $ENGINE, so that
+# it holds nothing of ours when it stops.
+drop_case_namespaces() {
+  local ns
+  [ -S "$CONTAINERD_SOCK" ] || return 0
   for ns in $(ctrc namespaces ls -q 2>/dev/null || true); do
     case $ns in dde-*) ctr_drop_namespace "$ns" ;; esac
   done
+}
+
+if [ $# -gt 0 ]; then
+  ENGINE=$1 engine_paths "$ENGINE_ROOT"
+  CTR_BIN=$ENGINES_PREFIX/$DOCKER_SUITE/usr/bin/ctr drop_case_namespaces
+  stop_dockerd
+  note "$1 stopped"
+  exit 0
 fi
-stop_dockerd
+
+ENGINE=ctr engine_paths "$ENGINE_ROOT"
+drop_case_namespaces
+ENGINE=ctr2 engine_paths "$ENGINE_ROOT"
+drop_case_namespaces
+stop_all_dockerds
 
 # Every mount the daemon made lived in its private mount namespace, which is gone with it.
 leftover=$(awk -v d="$ENGINE_ROOT" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo)

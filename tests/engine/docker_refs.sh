@@ -1,12 +1,12 @@
 #!/bin/bash
-# docker_refs.sh: dockerdiff reads the target and the base from the engine itself
+# docker_refs.sh ENGINE (a dockerd, see lib.sh): dockerdiff reads the target and the base from the engine itself
 # (docker:REF), through the `docker` client first in PATH and DOCKER_HOST (the private
 # dockerd); the output loads where only the bases are and gives the original images.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-use_engine
-work=$(case_dir docker-refs)
+use_engine "$1"
+work=$(case_dir "docker-refs-$ENGINE")
 trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
 command -v docker >/dev/null || fail "no docker client in PATH (dockerdiff runs \`docker\`)"
 note "dockerdiff runs $(command -v docker) ($(docker version -f '{{.Client.Version}}'), server $(docker version -f '{{.Server.Version}}'))"

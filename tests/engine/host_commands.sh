@@ -1,12 +1,13 @@
 #!/bin/bash
-# host_commands.sh: `dockerdiff inventory` and `dockerdiff check` against the private dockerd.
+# host_commands.sh ENGINE: `dockerdiff inventory` and `dockerdiff check` against the private
+# dockerd ENGINE (see lib.sh).
 # The inventory of an engine holding the bases is a base for slim; check passes there; once a
 # base is removed, check fails and names it.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-use_engine
-work=$(case_dir host-commands)
+use_engine "$1"
+work=$(case_dir "host-commands-$ENGINE")
 trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
 command -v docker >/dev/null || fail "no docker client in PATH (dockerdiff runs \`docker\`)"
 
@@ -40,9 +41,13 @@ grep -q '^app2:1: missing 1 of 2 layers' "$work/check-missing.out" || fail "chec
 grep -q 'base2:1' "$work/check-missing.out" || fail "check does not name base2:1 as the image that provided the missing layer"
 grep -q '^app1:1: ok' "$work/check-missing.out" || fail "check no longer passes app1:1, which needs only base"
 
-# And the engine agrees: the slim archive no longer loads app2 correctly.
-if dk load -i "$work/multi.tar" >"$work/load.out" 2>&1 && dk image inspect app2:1 >/dev/null 2>&1; then
-  fail "app2:1 loaded although check said base2's layer is missing"
-fi
+# And the engine agrees: the slim archive no longer loads app2 correctly (Docker 20.10 refuses
+# the load; Docker 28's containerd store exits 0 but leaves no usable app2:1).
+status=0
+dk load -i "$work/multi.tar" >"$work/load.out" 2>&1 || status=$?
+if docker_usable app2; then fail "app2:1 loaded and runs although check said base2's layer is missing"; fi
+note "$ENGINE: loading it without base2: exit $status, app2:1 not usable"
+# (A dropped layer held only in another blob form on a containerd store: host_forms.sh checks
+# that check --strict fails exactly for the loads it measures incomplete.)
 rm -rf "$work"
 note "inventory and check: ok"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# negative.sh LOADER   (docker | podman | ctr)
+# negative.sh ENGINE   (docker20 | docker26 | docker26c | docker28 | docker28c | podman | ctr | ctr2)
 #
 # A slim archive loaded where its base is missing must not give a usable image:
 #   no-base     the engine holds no image at all: app1 and app2 (and for OCI app1) must fail
@@ -13,10 +13,9 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-loader=$1
-case $loader in docker | podman | ctr) ;; *) fail "unknown loader $loader" ;; esac
-use_engine
-work=$(case_dir "negative-$loader")
+use_engine "$1"
+loader=$ENGINE_KIND
+work=$(case_dir "negative-$ENGINE")
 
 note "slimming against the bases"
 mkdir -p "$work/legacy-keep" "$work/legacy-auto" "$work/oci"
@@ -56,31 +55,47 @@ wrong_base=("$work/legacy-keep/multi.slim.tar" "$work/legacy-auto/multi.slim.tar
 case $loader in
   docker)
     trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
-    note "docker: no-base (the daemon holds no image)"
-    docker_remove_all_images
-    expect_eq "docker images left" "$(docker_all_image_ids)" ""
-    # docker <= 24 cannot read OCI archives at all (see load_case.sh): the docker layouts only.
-    for i in 0 1; do
+    # Docker <= 24 and the classic stores of Docker 26 and 28 cannot read OCI archives at all
+    # (see load_case.sh): the docker layouts only there.
+    cases=(0 1)
+    if [ "$ENGINE" != docker20 ] && [ "$(docker_reference_load oci)" = ok ]; then cases+=(2); fi
+    # The no-base host: a dockerd of the same engine that never held an image. (This engine's
+    # dockerd will not do: the classic stores of Docker 26 and 28 keep the base layer once all
+    # images are removed, measured after engine_start.sh, so a load would find it there.)
+    note "docker: no-base (a fresh dockerd of $ENGINE that holds no image)"
+    main_dir=$DOCKER_DIR
+    select_docker_paths "$ENGINE-nobase" "$DOCKER_SUITE" "$DOCKER_STORE"
+    trap 'stop_dockerd; rm -rf "$DOCKER_DIR"; select_engine "$ENGINE"; docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
+    stop_dockerd
+    rm -rf "$DOCKER_DIR"
+    start_dockerd
+    cp -r "$main_dir/ref/." "$DOCKER_DIR/ref/" # the IDs the originals get in this engine (docker_usable)
+    expect_eq "docker images" "$(docker_all_image_ids)" ""
+    if [ "$DOCKER_STORE" = classic ]; then expect_eq "$ENGINE: layers in a fresh dockerd" "$(docker_layer_count)" 0; fi
+    for i in "${cases[@]}"; do
       out=${no_base[$i]}
       status=0
       dk load -i "$out" >"$work/load.log" 2>&1 || status=$?
       expect_refused "docker no-base" "$status" "$(short "$out")" "$work/load.log" "${no_base_apps[$i]}" docker_usable
-      for app in "${APPS[@]}"; do
-        if dk image inspect "$app:1" >/dev/null 2>&1; then dk rmi -f "$app:1" >/dev/null; fi
-      done
+      docker_remove_apps
     done
+    stop_dockerd
+    rm -rf "$DOCKER_DIR"
+    select_engine "$ENGINE"
+    trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
 
     note "docker: wrong-base (base and repbase, no base2)"
-    docker_reset_to_bases
-    dk rmi base2:1 >/dev/null
-    for i in 0 1; do
+    for i in "${cases[@]}"; do
       out=${wrong_base[$i]}
+      # As in the positive cases, an OCI archive meets bases that came as OCI archives.
+      form=legacy
+      if [ "$i" = 2 ]; then form=$(docker_bases_form oci); fi
+      docker_reset_to_bases_in "$form"
+      dk rmi base2:1 >/dev/null
       status=0
       dk load -i "$out" >"$work/load.log" 2>&1 || status=$?
       expect_refused "docker wrong-base" "$status" "$(short "$out")" "$work/load.log" app2 docker_usable
-      for app in "${APPS[@]}"; do
-        if dk image inspect "$app:1" >/dev/null 2>&1; then dk rmi -f "$app:1" >/dev/null; fi
-      done
+      docker_remove_apps
     done
     docker_reset_to_bases
     ;;
@@ -112,7 +127,7 @@ case $loader in
       ns=dde-negative-none-$i
       ctr_namespace "$ns" none
       status=0
-      ctrc -n "$ns" images import --snapshotter native "$out" >"$work/load.log" 2>&1 || status=$?
+      ctrc -n "$ns" "${CTR_IMPORT[@]}" "$out" >"$work/load.log" 2>&1 || status=$?
       expect_refused "ctr no-base" "$status" "$(short "$out")" "$work/load.log" "${no_base_apps[$i]}" ctr_usable "$ns"
       ctr_drop_namespace "$ns"
     done
@@ -121,7 +136,7 @@ case $loader in
       ns=dde-negative-partial-$i
       if [ "$i" = 2 ]; then ctr_namespace "$ns" oci-partial; else ctr_namespace "$ns" legacy-partial; fi
       status=0
-      ctrc -n "$ns" images import --snapshotter native "$out" >"$work/load.log" 2>&1 || status=$?
+      ctrc -n "$ns" "${CTR_IMPORT[@]}" "$out" >"$work/load.log" 2>&1 || status=$?
       expect_refused "ctr wrong-base" "$status" "$(short "$out")" "$work/load.log" app2 ctr_usable "$ns"
       ctr_drop_namespace "$ns"
     done

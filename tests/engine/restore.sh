@@ -1,11 +1,11 @@
 #!/bin/bash
-# restore.sh: slim, then restore from the bases, gives an archive that loads into a docker that
+# restore.sh ENGINE (a dockerd, see lib.sh): slim, then restore from the bases, gives an archive that loads into a docker that
 # holds no image at all; verify finds both sound (the slim one with the bases given).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-use_engine
-work=$(case_dir restore)
+use_engine "$1"
+work=$(case_dir "restore-$ENGINE")
 trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
 
 for mode in auto keep; do
@@ -19,7 +19,8 @@ for mode in auto keep; do
 
   docker_remove_all_images
   dk load -i "$full" || fail "docker load of the restored archive ($mode) failed on an empty engine"
-  for app in app1 app2; do docker_check "$app" legacy; done
+  # (The restored archive's layout tells the ID a containerd store gives it.)
+  for app in app1 app2; do docker_check "$app" "$(layout_of "$full")"; done
   docker_reset_to_bases
 done
 rm -rf "$work"

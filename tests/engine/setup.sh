@@ -1,12 +1,14 @@
 #!/bin/bash
-# Fixture setup of the engine tests: starts a private dockerd, builds the test images from a
-# busybox root filesystem (no registry), and saves them once in every layout the tests load:
+# Fixture setup of the engine tests: starts the private Docker 20.10 (engine docker20; the newer
+# dockerds are started by engine_start.sh), builds the test images from a busybox root
+# filesystem (no registry), and saves them once in every layout the tests load:
 #
 #   legacy/     docker save (Docker 20.10 writes the legacy layout):
 #               multi.tar (app1 + app2 in one save), rep.tar, bases.tar (base, base2, repbase),
 #               bases-partial.tar (base, repbase: a host without base2, which app2 needs)
 #   docker25/   multi.tar, rep.tar in the Docker 25+ layout (OCI index + blobs + manifest.json)
-#   oci/        app1, app2, rep, base, base2, repbase as OCI archives (skopeo: gzip blobs)
+#   oci/        app1, app2, rep, base, base2, repbase as OCI archives (skopeo: gzip blobs),
+#               named docker.io/library/<image>:1
 #   expect/     per app: image ID, diff_ids, OCI config digest and OCI layer blobs
 #
 # The images: base (imported rootfs), base2 (FROM base + RUN), repbase (FROM base + COPY
@@ -21,10 +23,10 @@ source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || fail "the engine tests need root (they start dockerd); configure with -DDOCKERDIFF_ENGINE_TESTS=OFF to leave them out"
 missing=
-for tool in dockerd "$DOCKER_CLI" podman skopeo ctr busybox unshare tar sha256sum; do
+for tool in dockerd "$DOCKER20_CLI" podman skopeo ctr busybox unshare tar sha256sum jq; do
   command -v "$tool" >/dev/null 2>&1 || missing+=" $tool"
 done
-[ -z "$missing" ] || fail "missing:$missing (Debian: apt-get install docker.io podman skopeo containerd busybox-static)"
+[ -z "$missing" ] || fail "missing:$missing (Debian: apt-get install docker.io podman skopeo containerd busybox-static jq)"
 # Every engine runs in a private mount namespace (isolate.sh), which needs / to be a mount point: in a
 # chroot it is not, unless its directory was bind-mounted onto itself before entering.
 if ! unshare_error=$(unshare --mount --propagation private true 2>&1); then
@@ -40,17 +42,17 @@ grep -q 'not a dynamic executable' <<<"$ldd_out" || fail "$BUSYBOX is dynamicall
 if [ -s "$ENGINE_ROOT_FILE" ]; then
   engine_paths "$(cat "$ENGINE_ROOT_FILE")"
   note "removing the engine root of a previous run: $ENGINE_ROOT"
-  stop_dockerd
+  stop_all_dockerds
   remove_engine_root "$ENGINE_ROOT"
   rm -f "$ENGINE_ROOT_FILE"
 fi
 
 # The engine root: in the build tree, unless that path is too long for the unix sockets under
-# it (containerd's is ROOT/docker/exec/containerd/containerd.sock.ttrpc, and sun_path holds
-# 107 bytes) or lies under /run or /var/lib, which isolate.sh covers.
+# it (the longest is ROOT/docker26c-nobase/exec/containerd/containerd.sock.ttrpc, and sun_path
+# holds 107 bytes) or lies under /run or /var/lib, which isolate.sh covers.
 root=$DOCKERDIFF_ENGINE_DIR/e
 case $root in /run/* | /var/lib/* | /var/tmp/*) root= ;; esac
-if [ -z "$root" ] || [ "${#root}" -gt 55 ]; then
+if [ -z "$root" ] || [ "${#root}" -gt 50 ]; then
   root=$(mktemp -d /tmp/dockerdiff-engine.XXXXXX)
 fi
 mkdir -p "$root"
@@ -59,40 +61,18 @@ printf '%s\n' "$root" >"$ENGINE_ROOT_FILE"
 if [ "${#root}" -gt 30 ]; then mktemp -d /tmp/dockerdiff-short.XXXXXX >"$root/short-dir"; fi
 engine_paths "$root"
 note "engine root: $ENGINE_ROOT"
-mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec" "$DOCKER_CONFIG" "$TMPDIR" "$IMAGES" "$EXPECT" "$CASES" "$SHORT_DIR"
+mkdir -p "$DOCKER_CONFIG" "$TMPDIR" "$IMAGES" "$EXPECT" "$CASES" "$SHORT_DIR"
 # (podman requires both roots in it; every podman command here overrides them with its own.)
 printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$SHORT_DIR/unused" "$ENGINE_ROOT/podman-unused" \
   >"$CONTAINERS_STORAGE_CONF"
-printf '{}\n' >"$DOCKER_DIR/daemon.json"
 
 # ---------------------------------------------------------------------------------------
-note "starting dockerd ($(dockerd --version))"
-# setsid: the daemon outlives this script; every descriptor is redirected so that CTest does
-# not wait for it. --config-file: the machine's /etc/docker/daemon.json plays no part.
-setsid unshare --mount --propagation private -- bash "$ENGINE_LIB_DIR/isolate.sh" "$DOCKER_DIR/shadow" \
-  dockerd --config-file "$DOCKER_DIR/daemon.json" \
-  --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/pid" \
-  -H "$DOCKER_HOST" --storage-driver vfs --iptables=false --ip6tables=false --bridge=none \
-  </dev/null >"$DOCKER_DIR/dockerd.log" 2>&1 &
-ready=0
-for ((i = 0; i < 120; i++)); do
-  if dk version >/dev/null 2>&1 && [ -S "$CONTAINERD_SOCK" ]; then
-    ready=1
-    break
-  fi
-  if [ -z "$(jobs -r)" ]; then break; fi
-  sleep 0.5
-done
-if [ "$ready" != 1 ]; then
-  tail -n 30 "$DOCKER_DIR/dockerd.log" >&2 || true
-  fail "dockerd did not come up (log above: $DOCKER_DIR/dockerd.log)"
-fi
-note "dockerd $(dk version -f '{{.Server.Version}}') is up at $DOCKER_HOST (client $DOCKER_CLI $(dk version -f '{{.Client.Version}}'))"
+start_dockerd
 
 # ---------------------------------------------------------------------------------------
 note "building the images"
 build=$ENGINE_ROOT/build
-mkdir -p "$build/rootfs/bin" "$build/ctx"
+mkdir -p "$build/rootfs/bin"
 cp "$BUSYBOX" "$build/rootfs/bin/busybox"
 for applet in $("$BUSYBOX" --list); do
   [ "$applet" = busybox ] || ln -s busybox "$build/rootfs/bin/$applet"
@@ -100,24 +80,13 @@ done
 mkdir -p "$build/rootfs/tmp" "$build/rootfs/etc" "$build/rootfs/proc" "$build/rootfs/sys" "$build/rootfs/dev"
 tar -C "$build/rootfs" -cf "$build/rootfs.tar" .
 dk import "$build/rootfs.tar" base:1 >/dev/null
-
-ctx=$build/ctx
-for app in "${APPS[@]}"; do printf '%s-content\n' "$app" >"$ctx/$app.txt"; done
-printf 'FROM base:1\nRUN echo base2 > /base2.txt\n' >"$ctx/base2.Dockerfile"
-printf 'FROM base:1\nCOPY rep.txt /rep.txt\n' >"$ctx/repbase.Dockerfile"
-printf 'FROM base:1\nCOPY app1.txt /app1.txt\nRUN echo app1-run > /app1-run.txt\n' >"$ctx/app1.Dockerfile"
-printf 'FROM base2:1\nCOPY app2.txt /app2.txt\nRUN echo app2-run > /app2-run.txt\n' >"$ctx/app2.Dockerfile"
-printf 'FROM repbase:1\nRUN rm /rep.txt\nCOPY rep.txt /rep.txt\nRUN echo rep-run > /rep-run.txt\n' >"$ctx/rep.Dockerfile"
-for image in base2 repbase app1 app2 rep; do
-  DOCKER_BUILDKIT=0 dk build -q -f "$ctx/$image.Dockerfile" -t "$image:1" "$ctx" >/dev/null 2>"$build/$image.build.log" ||
-    { cat "$build/$image.build.log" >&2; fail "docker build of $image failed"; }
-done
+build_images "$build" base2 repbase "${APPS[@]}"
 
 for image in "${APPS[@]}" "${BASES[@]}"; do
   dk image inspect -f '{{.Id}}' "$image:1" >"$EXPECT/$image.id"
   unbracket "$(dk image inspect -f '{{.RootFS.Layers}}' "$image:1")" >"$EXPECT/$image.diff_ids"
 done
-for image in "${BASES[@]}"; do cat "$EXPECT/$image.id"; done | sort -u >"$EXPECT/bases.ids"
+for image in "${BASES[@]}"; do cat "$EXPECT/$image.id"; done | sort -u >"$DOCKER_DIR/bases.legacy.ids"
 read -r -a rep_layers <"$EXPECT/rep.diff_ids"
 [ "${#rep_layers[@]}" = 5 ] || fail "rep has ${#rep_layers[@]} layers, expected 5"
 expect_eq "rep: the second COPY layer repeats the first (diff_ids 1 and 3)" "${rep_layers[3]}" "${rep_layers[1]}"
@@ -155,7 +124,11 @@ done
 
 note "saving: OCI layout (skopeo copy docker-daemon: -> oci-archive:)"
 for image in "${APPS[@]}" "${BASES[@]}"; do
-  skopeo_isolated copy -q --src-daemon-host "$DOCKER_HOST" "docker-daemon:$image:1" "oci-archive:$IMAGES/oci/$image.tar:$image:1" ||
+  # The full name in org.opencontainers.image.ref.name: the containerd store keeps the name as
+  # written, and "app1:1" would not be found by `docker image inspect app1:1` (which looks for
+  # docker.io/library/app1:1); podman and ctr read both.
+  skopeo_isolated copy -q --src-daemon-host "$DOCKER_HOST" "docker-daemon:$image:1" \
+    "oci-archive:$IMAGES/oci/$image.tar:docker.io/library/$image:1" ||
     fail "skopeo could not copy $image to an OCI archive"
   archive=$IMAGES/oci/$image.tar
   if has_member "$archive" manifest.json; then fail "$archive is not a pure OCI archive"; fi
@@ -173,5 +146,5 @@ done
 note "the daemon keeps the bases only"
 docker_reset_to_bases
 dk images -a
-touch "$IMAGES/ready"
+touch "$IMAGES/ready" "$DOCKER_DIR/ready"
 note "setup done"
