@@ -97,11 +97,14 @@ case $loader in
       for out in "${outputs[@]}"; do
         dk load -i "$out" || fail "docker load of $out failed"
       done
-      # The image of --layout auto's output is that of the layout it wrote (docker25 for a
-      # legacy input), which a containerd store tells by its manifest digest.
+      # A containerd store tells an image by its manifest digest: --layout auto writes a legacy
+      # input's images as new OCI manifests (those of the docker25 originals), and keeps a pure
+      # OCI input's manifests as they are (the oci originals'), though the layout is docker25.
       check=good
       if [ "$expected" = docker-records-empty-blobs ]; then check=empty-blobs; fi
-      for app in "${APPS[@]}"; do docker_check "$app" "$(layout_of "${outputs[0]}")" "$check"; done
+      id_layout=$layout
+      if [ "$layout/$mode" = legacy/auto ]; then id_layout=docker25; fi
+      for app in "${APPS[@]}"; do docker_check "$app" "$id_layout" "$check"; done
     fi
     docker_reset_to_bases
     ;;

@@ -1,6 +1,7 @@
 #include "dockerdiff/engine/engine.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -74,7 +75,10 @@ std::optional<ContainerdStore> docker_containerd_store() {
   // The store's storage driver reports its containerd snapshotter as "driver-type".
   const auto status = info.value("DriverStatus", nlohmann::json::array());
   if (status.dump().find("io.containerd.snapshotter") == std::string::npos) return std::nullopt;
-  ContainerdStore store{"/run/containerd/containerd.sock", "moby"};  // docker's defaults
+  // Docker 27+ reports its containerd socket; before that, CONTAINERD_ADDRESS (which ctr reads too)
+  // says where it is when it is not the system containerd's.
+  const char* address = std::getenv("CONTAINERD_ADDRESS");
+  ContainerdStore store{address != nullptr && *address != '\0' ? address : "/run/containerd/containerd.sock", "moby"};
   if (const auto containerd = info.find("Containerd"); containerd != info.end() && containerd->is_object()) {
     store.address = containerd->value("Address", store.address);
     if (const auto names = containerd->find("Namespaces"); names != containerd->end() && names->is_object()) {
@@ -94,7 +98,8 @@ ContentListing list_content(const ContainerdStore& store) {
     return listing;
   }
   if (result.exit_code != 0) {
-    listing.unavailable = "ctr content ls on " + store.address + " failed: " + first_line(result.err);
+    listing.unavailable = "ctr content ls on " + store.address + " failed: " + first_line(result.err) +
+                          "; a docker older than 27 does not tell its containerd socket: set CONTAINERD_ADDRESS";
     return listing;
   }
   std::istringstream lines(result.out);
