@@ -13,8 +13,8 @@
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/commands/verify.hpp"
 #include "dockerdiff/commands/slim.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/interrupt.hpp"
 #include "dockerdiff/version.hpp"
 
 namespace {

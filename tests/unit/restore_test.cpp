@@ -15,8 +15,8 @@
 
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/commands/slim.hpp"
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
 

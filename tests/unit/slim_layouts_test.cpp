@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "dockerdiff/commands/slim.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
 

@@ -14,11 +14,11 @@
 #include <utility>
 
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/limits.hpp"
-#include "dockerdiff/report/format.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/interrupt.hpp"
+#include "dockerdiff/util/limits.hpp"
+#include "dockerdiff/util/units.hpp"
 
 namespace dockerdiff::archive {
 
@@ -160,10 +160,10 @@ class TarStream {
   void check_decompressed() const {
     if (archive_filter_code(archive_, 0) == ARCHIVE_FILTER_NONE) return;
     if (position() <= limit_) return;
-    throw Error(name_ + ": decompresses to more than " + report::human_bytes(limit_) + " from " +
-                report::human_bytes(stored_bytes_) + ", over the limit of " +
+    throw Error(name_ + ": decompresses to more than " + human_bytes(limit_) + " from " +
+                human_bytes(stored_bytes_) + ", over the limit of " +
                 std::to_string(limits::kMaxDecompressionRatio) + " times the compressed size (at least " +
-                report::human_bytes(limits::kDecompressionFloor) + "): a decompression bomb?");
+                human_bytes(limits::kDecompressionFloor) + "): a decompression bomb?");
   }
 
   struct archive* archive_ = nullptr;

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::archive {
 

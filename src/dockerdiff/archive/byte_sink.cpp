@@ -11,7 +11,7 @@
 #include <cstring>
 #include <thread>
 
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::archive {
 

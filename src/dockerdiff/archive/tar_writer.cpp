@@ -7,7 +7,7 @@
 #include <memory>
 #include <string_view>
 
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::archive {
 

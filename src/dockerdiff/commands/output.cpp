@@ -7,7 +7,7 @@
 
 #include "dockerdiff/archive/atomic_output.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::commands {
 

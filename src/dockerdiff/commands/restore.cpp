@@ -10,7 +10,7 @@
 #include "dockerdiff/commands/output.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/plan/restore_plan.hpp"
 
 namespace dockerdiff::commands {

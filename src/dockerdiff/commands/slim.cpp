@@ -11,8 +11,8 @@
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/engine/engine.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/interrupt.hpp"
 #include "dockerdiff/report/slim_report.hpp"
 
 namespace dockerdiff::commands {

@@ -9,11 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/engine/engine.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/limits.hpp"
+#include "dockerdiff/util/interrupt.hpp"
+#include "dockerdiff/util/json.hpp"
+#include "dockerdiff/util/limits.hpp"
 
 namespace dockerdiff::commands {
 
@@ -73,7 +74,7 @@ nlohmann::json read_inventory(const std::string& path) {
   const auto n = ::read(fd, text.data(), text.size());
   ::close(fd);
   if (n != static_cast<ssize_t>(text.size())) throw Error(path + ": short read");
-  return image::parse_json(text, path);
+  return parse_json(text, path);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/verify.hpp"
 

@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "dockerdiff/engine/subprocess.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/image/reader.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
 
 namespace dockerdiff::engine {
 
@@ -51,7 +51,7 @@ void save_image(const EngineRef& ref, const std::filesystem::path& destination) 
 
 nlohmann::json inspect_image(const EngineRef& ref) {
   const auto result = run_engine(ref, {"image", "inspect", ref.reference}, "image inspect");
-  return image::parse_json(result.out, ref.spec + ": image inspect output");
+  return parse_json(result.out, ref.spec + ": image inspect output");
 }
 
 nlohmann::json inspect_all_images(EngineKind kind) {
@@ -64,13 +64,13 @@ nlohmann::json inspect_all_images(EngineKind kind) {
   }
   if (args.size() == 2) return nlohmann::json::array();
   const auto result = run_engine(engine, args, "image inspect");
-  return image::parse_json(result.out, engine.spec + ": image inspect output");
+  return parse_json(result.out, engine.spec + ": image inspect output");
 }
 
 std::optional<ContainerdStore> docker_containerd_store() {
   const EngineRef engine{EngineKind::docker, {}, "docker"};
   const auto result = run_engine(engine, {"info", "--format", "{{json .}}"}, "info");
-  const auto info = image::parse_json(result.out, "docker info output");
+  const auto info = parse_json(result.out, "docker info output");
   // The store's storage driver reports its containerd snapshotter as "driver-type".
   const auto status = info.value("DriverStatus", nlohmann::json::array());
   if (status.dump().find("io.containerd.snapshotter") == std::string::npos) return std::nullopt;

@@ -11,9 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/limits.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/interrupt.hpp"
+#include "dockerdiff/util/limits.hpp"
 
 extern char** environ;
 

@@ -21,14 +21,15 @@
 
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/media_types.hpp"
 #include "dockerdiff/image/reader.hpp"
-#include "dockerdiff/limits.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/report/format.hpp"
+#include "dockerdiff/util/limits.hpp"
+#include "dockerdiff/util/interrupt.hpp"
+#include "dockerdiff/util/units.hpp"
 
 namespace dockerdiff::image {
 
@@ -127,9 +128,9 @@ class HashSink final : public archive::ByteSink {
         if (read != ARCHIVE_OK && read != ARCHIVE_WARN) throw fail("corrupt compressed data");
         plain_bytes += size;
         if (plain_bytes > limit) {
-          throw Error(what + ": decompresses to more than " + report::human_bytes(limit) + " from " +
-                      report::human_bytes(length) + ", over the limit of " + std::to_string(limits::kMaxDecompressionRatio) +
-                      " times the compressed size (at least " + report::human_bytes(limits::kDecompressionFloor) +
+          throw Error(what + ": decompresses to more than " + human_bytes(limit) + " from " +
+                      human_bytes(length) + ", over the limit of " + std::to_string(limits::kMaxDecompressionRatio) +
+                      " times the compressed size (at least " + human_bytes(limits::kDecompressionFloor) +
                       "): a decompression bomb?");
         }
         plain_->update(block, size);

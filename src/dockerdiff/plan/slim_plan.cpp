@@ -9,8 +9,9 @@
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/archive/tar_writer.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/media_types.hpp"
 #include "dockerdiff/image/reader.hpp"
@@ -344,7 +345,7 @@ bool is_merged_document(const std::string& path) {
 class DocumentMerger {
  public:
   void add(const std::string& path, const std::string& content, const std::string& where) {
-    auto document = image::parse_json(content, where + ": " + path);
+    auto document = parse_json(content, where + ": " + path);
     if (path == "manifest.json") {
       for (auto& item : document) {
         if (std::find(manifest_.begin(), manifest_.end(), item) == manifest_.end()) manifest_.push_back(item);

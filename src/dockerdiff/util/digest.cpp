@@ -1,4 +1,4 @@
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 
 #include <openssl/evp.h>
 
