@@ -3,23 +3,14 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include <algorithm>
 #include <memory>
-#include <string_view>
 
+#include "dockerdiff/archive/tar_layout.hpp"
 #include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::archive {
 
 namespace {
-
-// Whether every byte of `text` is ASCII. libarchive (3.6, in the C locale the tool runs in) cannot
-// write other names: it crashes (NULL strlen) on a file name that is not ASCII, and writes a link
-// target that is not ASCII as an empty one. Image archives name their files with digests and
-// fixed names, so a name that is not ASCII is refused rather than written.
-bool is_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
 
 // Captures what libarchive writes, with blocking off so that nothing is padded or held back.
 class HeaderEncoder {
@@ -43,11 +34,7 @@ class HeaderEncoder {
   HeaderEncoder& operator=(const HeaderEncoder&) = delete;
 
   std::string header(const TarHeader& header) {
-    if (!is_ascii(header.path)) throw Error(header.path + ": entry name is not ASCII, cannot write it");
-    const bool link = header.type == EntryType::symlink || header.type == EntryType::hardlink;
-    if (link && !is_ascii(header.link_target)) {
-      throw Error(header.path + ": link target '" + header.link_target + "' is not ASCII, cannot write it");
-    }
+    check_writable(header);
     std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(), &archive_entry_free);
     archive_entry_set_pathname_utf8(entry.get(), header.path.c_str());
     archive_entry_set_mtime(entry.get(), header.mtime, 0);
@@ -149,8 +136,8 @@ void TarWriter::add(const TarHeader& header, const std::function<void(ByteSink&)
     throw Error(header.path + ": expected " + std::to_string(header.size) + " bytes of data, got " +
                 std::to_string(counted.bytes_written()));
   }
-  static const std::string kZeros(512, '\0');
-  const auto padding = (512 - header.size % 512) % 512;
+  static const std::string kZeros(kTarBlock, '\0');
+  const auto padding = (kTarBlock - header.size % kTarBlock) % kTarBlock;
   sink_.write(kZeros.data(), static_cast<std::size_t>(padding));
 }
 
@@ -158,13 +145,6 @@ void TarWriter::add_bytes(const TarHeader& header, const std::string& data) {
   TarHeader sized = header;
   sized.size = data.size();
   add(sized, [&](ByteSink& sink) { sink.write(data.data(), data.size()); });
-}
-
-std::uint64_t tar_header_size(const TarHeader& header) { return HeaderEncoder().header(header).size(); }
-
-std::uint64_t tar_entry_size(const TarHeader& header) {
-  const bool has_data = header.type == EntryType::regular || header.type == EntryType::other;
-  return tar_header_size(header) + (has_data ? (header.size + 511) / 512 * 512 : 0);
 }
 
 void TarWriter::finish() {

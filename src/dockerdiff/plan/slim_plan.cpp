@@ -8,7 +8,7 @@
 
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/archive/tar_writer.hpp"
+#include "dockerdiff/archive/tar_layout.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/util/json.hpp"
 #include "dockerdiff/util/digest.hpp"
@@ -413,7 +413,7 @@ archive::TarHeader header_of(const PlannedEntry& entry) {
 }
 
 constexpr std::uint64_t kPage = 4096;
-constexpr std::uint64_t kBlock = 512;
+constexpr std::uint64_t kBlock = archive::kTarBlock;
 constexpr std::uint64_t kAlignFrom = std::uint64_t{1} << 20;  // smaller copies gain nothing
 constexpr std::uint64_t kMovableCopy = std::uint64_t{64} << 10;  // configs, small metadata files
 constexpr std::size_t kMaxCandidates = 64;
