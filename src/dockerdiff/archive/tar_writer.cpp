@@ -7,6 +7,7 @@
 
 #include "dockerdiff/archive/tar_layout.hpp"
 #include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/libarchive.hpp"
 
 namespace dockerdiff::archive {
 
@@ -15,27 +16,19 @@ namespace {
 // Captures what libarchive writes, with blocking off so that nothing is padded or held back.
 class HeaderEncoder {
  public:
+  // The encoder never writes entry data: ArchiveWriterFree fails the writer before closing it, which
+  // keeps libarchive from padding the entry with zeros.
   HeaderEncoder() : archive_(archive_write_new()) {
-    if (archive_ == nullptr || archive_write_set_format_pax_restricted(archive_) != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(archive_, 0) != ARCHIVE_OK ||
-        archive_write_open(archive_, &bytes_, nullptr, &HeaderEncoder::capture, nullptr) != ARCHIVE_OK) {
+    if (archive_ == nullptr || archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
+        archive_write_set_bytes_per_block(archive_.get(), 0) != ARCHIVE_OK ||
+        archive_write_open(archive_.get(), &bytes_, nullptr, &HeaderEncoder::capture, nullptr) != ARCHIVE_OK) {
       throw Error("libarchive: cannot create a tar header encoder");
     }
   }
-  ~HeaderEncoder() {
-    // The encoder never writes entry data; failing it keeps libarchive from padding it with zeros.
-    // Closing a failed writer skips the entry, but still closes (and frees) its output state, which
-    // archive_write_free alone leaks.
-    archive_write_fail(archive_);
-    archive_write_close(archive_);
-    archive_write_free(archive_);
-  }
-  HeaderEncoder(const HeaderEncoder&) = delete;
-  HeaderEncoder& operator=(const HeaderEncoder&) = delete;
 
   std::string header(const TarHeader& header) {
     check_writable(header);
-    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(), &archive_entry_free);
+    const ArchiveEntry entry(archive_entry_new());
     archive_entry_set_pathname_utf8(entry.get(), header.path.c_str());
     archive_entry_set_mtime(entry.get(), header.mtime, 0);
     archive_entry_set_uid(entry.get(), 0);
@@ -66,9 +59,9 @@ class HeaderEncoder {
         break;
     }
     bytes_.clear();
-    const int status = archive_write_header(archive_, entry.get());
+    const int status = archive_write_header(archive_.get(), entry.get());
     if (status != ARCHIVE_OK) {
-      const char* text = archive_error_string(archive_);
+      const char* text = archive_error_string(archive_.get());
       throw Error(header.path + ": cannot encode tar header: " + (text != nullptr ? text : "unknown error"));
     }
     return bytes_;
@@ -80,8 +73,8 @@ class HeaderEncoder {
     return static_cast<la_ssize_t>(length);
   }
 
-  struct archive* archive_;
-  std::string bytes_;
+  std::string bytes_;  // before archive_, which writes into it until it is freed
+  ArchiveWriter archive_;
 };
 
 // libarchive ends a tar stream with two zero blocks; with blocking off that is all it writes.

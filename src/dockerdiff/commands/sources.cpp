@@ -3,9 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/engine/engine.hpp"
@@ -15,6 +12,7 @@
 #include "dockerdiff/util/interrupt.hpp"
 #include "dockerdiff/util/json.hpp"
 #include "dockerdiff/util/limits.hpp"
+#include "dockerdiff/util/posix.hpp"
 
 namespace dockerdiff::commands {
 
@@ -28,10 +26,9 @@ using limits::kMaxInventoryBytes;
 class TemporaryDirectory {
  public:
   TemporaryDirectory() {
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/dockerdiff-XXXXXX";
+    std::string pattern = temp_directory() + "/dockerdiff-XXXXXX";
     interrupt::Hold hold;
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
+    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory: " + errno_text());
     path_ = pattern;
     registration_ = interrupt::remove_on_signal(path_, interrupt::Removal::tree);
   }
@@ -51,11 +48,11 @@ class TemporaryDirectory {
 
 bool looks_like_json_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+  if (fd < 0) throw Error(path + ": " + errno_text());
   char head[64];
   const auto n = ::read(fd, head, sizeof head);
   ::close(fd);
-  if (n < 0) throw Error(path + ": " + std::strerror(errno));
+  if (n < 0) throw Error(path + ": " + errno_text());
   const std::string_view text(head, static_cast<std::size_t>(n));
   const auto first = text.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
@@ -70,7 +67,7 @@ nlohmann::json read_inventory(const std::string& path) {
   }
   std::string text(static_cast<std::size_t>(size), '\0');
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+  if (fd < 0) throw Error(path + ": " + errno_text());
   const auto n = ::read(fd, text.data(), text.size());
   ::close(fd);
   if (n != static_cast<ssize_t>(text.size())) throw Error(path + ": short read");

@@ -195,7 +195,6 @@ class Reader {
     }
   }
 
-  static std::string blob_path(const std::string& digest) { return "blobs/sha256/" + std::string(digest_hex(digest)); }
 
   std::vector<std::string> tags_of(const json& descriptor) const {
     if (!descriptor.contains("annotations") || !descriptor.at("annotations").is_object()) return {};

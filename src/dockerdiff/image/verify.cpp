@@ -2,14 +2,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -20,6 +18,7 @@
 #include <utility>
 
 #include "dockerdiff/archive/compression.hpp"
+#include "dockerdiff/archive/decompression_limit.hpp"
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/util/error.hpp"
@@ -28,8 +27,8 @@
 #include "dockerdiff/image/media_types.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "dockerdiff/util/limits.hpp"
-#include "dockerdiff/util/interrupt.hpp"
-#include "dockerdiff/util/units.hpp"
+#include "dockerdiff/util/libarchive.hpp"
+#include "dockerdiff/util/posix.hpp"
 
 namespace dockerdiff::image {
 
@@ -38,12 +37,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;
-constexpr std::string_view kBlobPrefix = "blobs/sha256/";
 using limits::kMaxIndexDepth;
-
-std::string errno_text() { return std::strerror(errno); }
-
-std::string blob_path(const std::string& digest) { return std::string(kBlobPrefix) + std::string(digest_hex(digest)); }
 
 // State of libarchive's read callback: the compressed byte range, read with pread and hashed as read.
 struct RangeReader {
@@ -100,22 +94,17 @@ class HashSink final : public archive::ByteSink {
       return;
     }
     RangeReader state{fd, offset, length, &buffer_, raw_.get(), {}};
-    struct archive* reader = archive_read_new();
+    const ArchiveReader reader(archive_read_new());
     if (reader == nullptr) throw Error(what + ": cannot create a libarchive reader");
-    struct Free {
-      struct archive* reader;
-      ~Free() { archive_read_free(reader); }
-    } free_reader{reader};
-    archive_read_support_filter_all(reader);
-    archive_read_support_format_raw(reader);
+    archive_read_support_filter_all(reader.get());
+    archive_read_support_format_raw(reader.get());
     const auto fail = [&](const std::string& doing) -> Error {
-      const char* text = archive_error_string(reader);
+      const char* text = archive_error_string(reader.get());
       return Error(what + ": " + doing + (text != nullptr ? std::string(": ") + text : std::string()));
     };
-    if (archive_read_open(reader, &state, nullptr, read_range, nullptr) != ARCHIVE_OK) throw fail("cannot decompress");
+    if (archive_read_open(reader.get(), &state, nullptr, read_range, nullptr) != ARCHIVE_OK) throw fail("cannot decompress");
     archive_entry* entry = nullptr;
-    const int status = archive_read_next_header(reader, &entry);
-    const auto limit = limits::decompression_limit(length);
+    const int status = archive_read_next_header(reader.get(), &entry);
     std::uint64_t plain_bytes = 0;
     if (status != ARCHIVE_EOF) {
       if (status != ARCHIVE_OK && status != ARCHIVE_WARN) throw fail("cannot decompress");
@@ -123,16 +112,11 @@ class HashSink final : public archive::ByteSink {
         const void* block = nullptr;
         size_t size = 0;
         la_int64_t at = 0;
-        const int read = archive_read_data_block(reader, &block, &size, &at);
+        const int read = archive_read_data_block(reader.get(), &block, &size, &at);
         if (read == ARCHIVE_EOF) break;
         if (read != ARCHIVE_OK && read != ARCHIVE_WARN) throw fail("corrupt compressed data");
         plain_bytes += size;
-        if (plain_bytes > limit) {
-          throw Error(what + ": decompresses to more than " + human_bytes(limit) + " from " +
-                      human_bytes(length) + ", over the limit of " + std::to_string(limits::kMaxDecompressionRatio) +
-                      " times the compressed size (at least " + human_bytes(limits::kDecompressionFloor) +
-                      "): a decompression bomb?");
-        }
+        archive::check_decompressed_size(plain_bytes, length, what);
         plain_->update(block, size);
       }
     }
@@ -157,21 +141,6 @@ class HashSink final : public archive::ByteSink {
   std::vector<char> buffer_;
   std::uint64_t written_ = 0;
 };
-
-// An unnamed temporary file (a compressed blob of a compressed archive is spooled there to decompress it).
-int temporary_file() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    interrupt::Hold hold;  // named only for an instant, which a signal's cleanup waits out
-    std::string pattern = dir + "/dockerdiff-verify-XXXXXX";
-    fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw Error("cannot create a temporary file in " + dir + ": " + errno_text());
-    ::unlink(pattern.c_str());
-  }
-  return fd;
-}
 
 struct Check {
   std::string digest;
@@ -633,16 +602,12 @@ class Verifier {
       if (raw) job.raw_digest = entry.digest ? *entry.digest : sha256_digest("");
       if (!decompress) return;
       // Decompressing needs a file range: spool the blob to a temporary file first.
-      const int fd = temporary_file();
-      struct Close {
-        int fd;
-        ~Close() { ::close(fd); }
-      } closer{fd};
-      auto spool = archive::make_fd_sink(fd, "temporary copy of " + entry.path);
+      const auto spooled = unnamed_temp_file();
+      auto spool = archive::make_fd_sink(spooled.get(), "temporary copy of " + entry.path);
       input_.copy_entry(job.entry, *spool);
       spool->finish();
       HashSink sink(false, true);
-      sink.copy_range(fd, 0, entry.size, name_ + ": " + entry.path);
+      sink.copy_range(spooled.get(), 0, entry.size, name_ + ": " + entry.path);
       job.plain_digest = sink.plain_digest();
       return;
     }

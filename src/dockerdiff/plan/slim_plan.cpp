@@ -50,7 +50,7 @@ PlannedEntry directory_entry(std::string path) {
   return entry;
 }
 
-std::string blob_path(std::string_view digest) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest)); }
+using image::blob_path;
 
 // Everything the plan needs to know about one input once decisions are made.
 class InputPlanner {
