@@ -33,4 +33,6 @@ json parse_json(const std::string& text, const std::string& where) {
   }
 }
 
+std::string compact_json(const json& document) { return document.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 }  // namespace dockerdiff
