@@ -94,8 +94,8 @@ struct SlimArgs {
 
 Outcome run_slim_into(const TempDir& dir, const SlimArgs& args) {
   SlimOptions options;
-  options.targets = args.targets;
-  options.bases = args.bases;
+  options.targets = commands::parse_sources(args.targets);
+  options.bases = commands::parse_sources(args.bases);
   options.output = dir / args.output_name;
   options.layout = args.layout;
   options.compression = args.compression;
@@ -325,8 +325,8 @@ TEST(SlimLayouts, LegacyLayerWhoseFirstFileNameStartsWithBZhConverts) {
   write_fixture_file(dir / "base.tar", {fx.base});
   write_fixture_file(dir / "odd.tar", {image});
   SlimOptions options;
-  options.targets = {dir / "odd.tar"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "odd.tar"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output = dir / "out.tar";
   options.quiet = true;
   ASSERT_NO_THROW(commands::run_slim(options));
@@ -694,8 +694,8 @@ TEST(SlimInventoryDockerInspect, LayerlessImageInTheListIsAccepted) {
   write_file(dir / "inspect.json", json::array({base, layerless}).dump(2));
   write_fixture_file(dir / "app.tar", {fx.application});
   SlimOptions options;
-  options.targets = {dir / "app.tar"};
-  options.bases = {dir / "inspect.json"};
+  options.targets = commands::parse_sources({dir / "app.tar"});
+  options.bases = commands::parse_sources({dir / "inspect.json"});
   options.output = dir / "out.tar";
   options.report_path = dir / "report.json";
   options.quiet = true;
@@ -787,8 +787,8 @@ TEST(SlimTargets, OutputDirWritesOneArchivePerTarget) {
   write_fixture_file(dir / "in/app.tar", {fx.application});
   write_fixture_file(dir / "in/worker.tar.gz", {worker}, {.archive_compression = Compression::gzip});
   SlimOptions options;
-  options.targets = {dir / "in/app.tar", dir / "in/worker.tar.gz"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "in/app.tar", dir / "in/worker.tar.gz"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output_dir = dir / "out";
   options.report_path = dir / "report.json";
   options.quiet = true;
@@ -842,8 +842,8 @@ TEST_P(SlimBundle, OneArchiveWithEveryImageEachBlobOnce) {
   write_fixture_file(dir / "app.tar", {fx.application}, layout_case.options);
   write_fixture_file(dir / "worker.tar", {worker, lone}, layout_case.options);
   SlimOptions options;
-  options.targets = {dir / "app.tar", dir / "worker.tar"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "app.tar", dir / "worker.tar"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output = dir / "bundle.tar";
   options.bundle = true;
   options.layout = mode;
@@ -921,8 +921,8 @@ TEST(SlimReport, JsonReportSummaryAndSlimRecord) {
   write_fixture_file(dir / "base.tar", {fx.base});
   write_fixture_file(dir / "app.tar", {fx.application});
   SlimOptions options;
-  options.targets = {dir / "app.tar"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "app.tar"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output = dir / "app.slim.tar";
   options.report_path = dir / "report.json";
   options.summary_path = dir / "summary.md";

@@ -37,8 +37,9 @@ int run_inventory(const InventoryOptions& options) {
 
 namespace {
 
-std::vector<plan::ImageRequirement> requirements_of(const std::string& spec) {
-  const auto opened = open_archive(spec);
+std::vector<plan::ImageRequirement> requirements_of(const Source& source) {
+  const auto& spec = source.spec();
+  const auto opened = open_archive(source);
   const image::EntryIndex index(opened.input->entries(), opened.input->name());
   if (const auto record = index.find(plan::kSlimRecordPath)) {
     const auto& entry = opened.input->entries()[*record];

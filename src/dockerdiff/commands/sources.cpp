@@ -76,9 +76,31 @@ nlohmann::json read_inventory(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
-  if (spec == "-") return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
-  if (const auto ref = engine::parse_engine_ref(spec)) {
+Source::Source(std::string spec) : spec_(std::move(spec)), engine_(engine::parse_engine_ref(spec_)) {}
+
+const engine::EngineRef* Source::engine_image() const {
+  if (!engine_) return nullptr;
+  if (engine_->reference.empty()) {
+    throw usage_error(spec_ + ": no image reference after '" + std::string(engine::engine_program(engine_->kind)) + ":'");
+  }
+  return &*engine_;
+}
+
+std::optional<fs::path> Source::local_path() const {
+  if (is_stdin() || engine_image() != nullptr) return std::nullopt;
+  return fs::path(spec_);
+}
+
+std::vector<Source> parse_sources(const std::vector<std::string>& specs) {
+  std::vector<Source> sources;
+  for (const auto& spec : specs) sources.emplace_back(spec);
+  return sources;
+}
+
+std::unique_ptr<archive::ArchiveInput> open_input(const Source& source) {
+  const auto& spec = source.spec();
+  if (source.is_stdin()) return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
+  if (const auto* ref = source.engine_image()) {
     TemporaryDirectory directory;
     const auto file = directory.path() / "image.tar";
     engine::save_image(*ref, file);
@@ -92,32 +114,28 @@ std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
   return archive::open_tar_archive(fs::path(spec), spec);
 }
 
-OpenedArchive open_archive(const std::string& spec) {
+OpenedArchive open_archive(const Source& source) {
   OpenedArchive opened;
-  opened.input = open_input(spec);
+  opened.input = open_input(source);
   const image::EntryIndex index(opened.input->entries(), opened.input->name());
   opened.images = image::read_image_archive(index);
   return opened;
 }
 
-void add_base(image::BaseSet& bases, const std::string& spec) {
-  if (const auto ref = engine::parse_engine_ref(spec)) {
+void add_base(image::BaseSet& bases, const Source& source) {
+  const auto& spec = source.spec();
+  if (const auto* ref = source.engine_image()) {
     bases.add_inventory(spec, engine::inspect_image(*ref));
     return;
   }
   std::error_code error;
-  if (spec != "-" && fs::is_regular_file(spec, error) && looks_like_json_file(spec)) {
+  if (!source.is_stdin() && fs::is_regular_file(spec, error) && looks_like_json_file(spec)) {
     add_inventory_file(bases, spec);
     return;
   }
-  bases.add_archive(spec, open_archive(spec).images);
+  bases.add_archive(spec, open_archive(source).images);
 }
 
 void add_inventory_file(image::BaseSet& bases, const std::string& path) { bases.add_inventory(path, read_inventory(path)); }
-
-std::optional<fs::path> local_path(const std::string& spec) {
-  if (spec == "-" || engine::parse_engine_ref(spec)) return std::nullopt;
-  return fs::path(spec);
-}
 
 }  // namespace dockerdiff::commands

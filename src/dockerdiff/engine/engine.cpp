@@ -32,9 +32,7 @@ std::optional<EngineRef> parse_engine_ref(std::string_view spec) {
   for (const auto kind : {EngineKind::docker, EngineKind::podman}) {
     const auto prefix = std::string(engine_program(kind)) + ":";
     if (spec.starts_with(prefix)) {
-      const auto reference = spec.substr(prefix.size());
-      if (reference.empty()) throw Error(std::string(spec) + ": no image reference after '" + prefix + "'", 2);
-      return EngineRef{kind, std::string(reference), std::string(spec)};
+      return EngineRef{kind, std::string(spec.substr(prefix.size())), std::string(spec)};
     }
   }
   return std::nullopt;
