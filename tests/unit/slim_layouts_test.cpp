@@ -2,11 +2,9 @@
 // layout and compression in, every output form out, and the content of what comes out checked entry
 // by entry with the fixture's independent reader.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -58,22 +56,12 @@ std::vector<std::string> diff_ids(const std::vector<std::string>& layers) {
   return out;
 }
 
-struct CommandResult {
-  int status = -1;
-  std::string out;
-};
+constexpr int kTimeoutSeconds = 120;
 
-// Runs a shell command, capturing stdout; the exit status as the shell reports it.
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// The executable with `args`, through the suite's one runner (support/harness.hpp); its stdout and
+// stderr pass through `io`, a directory of their own.
+RunResult run_dockerdiff(const TempDir& io, const std::vector<std::string>& args, const RunOptions& options = {}) {
+  return run_program(DOCKERDIFF_BIN, io.path(), io.path(), args, kTimeoutSeconds, options);
 }
 
 struct Outcome {
@@ -739,9 +727,11 @@ TEST(SlimTargets, StdinTargetThroughTheBinary) {
   const BaseAndApp fx;
   write_fixture_file(dir / "base.tar", {fx.base});
   write_fixture_file(dir / "app.tar.gz", {fx.application}, {.archive_compression = Compression::gzip});
-  const auto command = shell_quote(DOCKERDIFF_BIN) + " slim - -b " + shell_quote(dir / "base.tar") + " -o " + shell_quote(dir / "from-stdin.tar") +
-                       " --report " + shell_quote(dir / "report.json") + " -q < " + shell_quote(dir / "app.tar.gz");
-  ASSERT_EQ(run_command(command).status, 0) << command;
+  const TempDir io;
+  const std::vector<std::string> args{"slim", "-", "-b", (dir / "base.tar").string(), "-o", (dir / "from-stdin.tar").string(),
+                                      "--report", (dir / "report.json").string(), "-q"};
+  const auto result = run_dockerdiff(io, args, {.stdin_path = (dir / "app.tar.gz").string(), .env = {}});
+  ASSERT_EQ(result.status, 0) << command_line(args) << "\n" << result.err;
   const auto bytes = read_file(dir / "from-stdin.tar");
   const auto contents = read_tar(bytes);
   const auto images = list_archive_images(contents);
@@ -765,14 +755,22 @@ TEST(SlimTargets, StdoutOutputEqualsFileOutput) {
   write_fixture_file(dir / "app.tar", {fx.application});
   for (const std::string compress : {"none", "gzip"}) {
     SCOPED_TRACE(compress);
-    const auto common = shell_quote(DOCKERDIFF_BIN) + " slim " + shell_quote(dir / "app.tar") + " -b " + shell_quote(dir / "base.tar") + " -q --compress " + compress;
-    ASSERT_EQ(run_command(common + " -o - > " + shell_quote(dir / "stdout.tar")).status, 0);
-    ASSERT_EQ(run_command(common + " -o " + shell_quote(dir / "file.tar")).status, 0);
-    const auto piped = read_file(dir / "stdout.tar");
+    const TempDir io;
+    const std::vector<std::string> common{"slim", (dir / "app.tar").string(), "-b", (dir / "base.tar").string(), "-q", "--compress", compress};
+    auto to_stdout = common;
+    to_stdout.insert(to_stdout.end(), {"-o", "-"});
+    auto to_file = common;
+    to_file.insert(to_file.end(), {"-o", (dir / "file.tar").string()});
+    const auto written = run_dockerdiff(io, to_stdout);  // stdout: a file
+    ASSERT_EQ(written.status, 0) << written.err;
+    ASSERT_EQ(run_dockerdiff(io, to_file).status, 0);
+    const auto& piped = written.out;
     EXPECT_FALSE(piped.empty());
     EXPECT_EQ(piped, read_file(dir / "file.tar"));
     // Through a pipe too (no file to copy ranges into).
-    const auto through_pipe = run_command(common + " -o - | cat");
+    std::string pipeline = shell_quote(DOCKERDIFF_BIN);
+    for (const auto& arg : to_stdout) pipeline += " " + shell_quote(arg);
+    const auto through_pipe = run_program("/bin/sh", io.path(), io.path(), {"-c", pipeline + " | cat"}, kTimeoutSeconds);
     EXPECT_EQ(through_pipe.status, 0);
     EXPECT_EQ(through_pipe.out, piped);
     expect_reads_back(decompress(piped), 1);
@@ -1009,8 +1007,9 @@ TEST(SlimReport, CompressedOutputReportCountsCompressedBytes) {
 // inspect --json
 
 json inspect(const std::string& path) {
-  const auto result = run_command(shell_quote(DOCKERDIFF_BIN) + " inspect --json " + shell_quote(path));
-  EXPECT_EQ(result.status, 0);
+  const TempDir io;
+  const auto result = run_dockerdiff(io, {"inspect", "--json", path});
+  EXPECT_EQ(result.status, 0) << result.err;
   return json::parse(result.out);
 }
 
