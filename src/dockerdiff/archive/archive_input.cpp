@@ -100,16 +100,11 @@ class TarStream {
   // Calls `on_block` for each block of the current entry's data until it returns false.
   template <typename OnBlock>
   void read_data(OnBlock&& on_block) {
-    while (true) {
-      const void* buffer = nullptr;
-      size_t length = 0;
-      la_int64_t offset = 0;
-      const int status = archive_read_data_block(archive_.get(), &buffer, &length, &offset);
-      if (status == ARCHIVE_EOF) return;
-      if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("corrupt or truncated data");
+    const auto read = read_data_blocks(archive_.get(), [&](std::string_view block) {
       check_decompressed();
-      if (!on_block(std::string_view(static_cast<const char*>(buffer), length))) return;
-    }
+      return on_block(block);
+    });
+    if (read == DataRead::failed) fail("corrupt or truncated data");
   }
 
   // Offset of the current entry's data in the uncompressed stream.

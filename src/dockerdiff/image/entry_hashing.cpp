@@ -93,17 +93,13 @@ class HashSink final : public archive::ByteSink {
     std::uint64_t plain_bytes = 0;
     if (status != ARCHIVE_EOF) {
       if (status != ARCHIVE_OK && status != ARCHIVE_WARN) throw fail("cannot decompress");
-      while (true) {
-        const void* block = nullptr;
-        size_t size = 0;
-        la_int64_t at = 0;
-        const int read = archive_read_data_block(reader.get(), &block, &size, &at);
-        if (read == ARCHIVE_EOF) break;
-        if (read != ARCHIVE_OK && read != ARCHIVE_WARN) throw fail("corrupt compressed data");
-        plain_bytes += size;
+      const auto read = read_data_blocks(reader.get(), [&](std::string_view block) {
+        plain_bytes += block.size();
         archive::check_decompressed_size(plain_bytes, length, what);
-        plain_->update(block, size);
-      }
+        plain_->update(block);
+        return true;
+      });
+      if (read == DataRead::failed) throw fail("corrupt compressed data");
     }
     // Whatever follows the compressed stream is still part of the blob.
     if (raw_ && state.remaining > 0) {

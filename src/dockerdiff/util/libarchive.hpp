@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <memory>
+#include <string_view>
 
 // Owners of libarchive's objects: a constructor that fails half-way frees what it made.
 namespace dockerdiff {
@@ -30,5 +31,22 @@ struct ArchiveEntryFree {
 using ArchiveReader = std::unique_ptr<struct archive, ArchiveReaderFree>;
 using ArchiveWriter = std::unique_ptr<struct archive, ArchiveWriterFree>;
 using ArchiveEntry = std::unique_ptr<archive_entry, ArchiveEntryFree>;
+
+enum class DataRead { finished, failed };
+
+// Hands each block of the current entry's data to `on_block` until the entry ends (or `on_block`
+// returns false): finished; or failed where libarchive cannot read on (archive_error_string says why).
+template <typename OnBlock>
+DataRead read_data_blocks(struct archive* reader, OnBlock&& on_block) {
+  while (true) {
+    const void* buffer = nullptr;
+    size_t length = 0;
+    la_int64_t offset = 0;
+    const int status = archive_read_data_block(reader, &buffer, &length, &offset);
+    if (status == ARCHIVE_EOF) return DataRead::finished;
+    if (status != ARCHIVE_OK && status != ARCHIVE_WARN) return DataRead::failed;
+    if (!on_block(std::string_view(static_cast<const char*>(buffer), length))) return DataRead::finished;
+  }
+}
 
 }  // namespace dockerdiff
