@@ -21,8 +21,6 @@ bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-bool has_data(const TarHeader& header) { return header.type == EntryType::regular || header.type == EntryType::other; }
-
 std::uint64_t padded(std::uint64_t bytes) { return (bytes + kTarBlock - 1) / kTarBlock * kTarBlock; }
 
 // Whether ustar holds `path` as it is, or split at a '/' into a prefix of at most 155 bytes and a

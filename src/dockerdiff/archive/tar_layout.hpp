@@ -11,6 +11,9 @@ namespace dockerdiff::archive {
 
 inline constexpr std::uint64_t kTarBlock = 512;
 
+// Whether the entry carries data in the stream (regular files, and other files written as such).
+inline bool has_data(const TarHeader& header) { return header.type == EntryType::regular || header.type == EntryType::other; }
+
 // Refuses what TarWriter cannot write: a name or link target that is not ASCII (Error naming it).
 void check_writable(const TarHeader& header);
 

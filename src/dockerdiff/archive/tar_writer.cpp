@@ -121,8 +121,7 @@ void TarWriter::add(const TarHeader& header, const std::function<void(ByteSink&)
   // A fresh encoder per entry: libarchive would otherwise pad the previous entry's data itself.
   const auto encoded = HeaderEncoder().header(header);
   sink_.write(encoded.data(), encoded.size());
-  const bool has_data = header.type == EntryType::regular || header.type == EntryType::other;
-  if (!has_data || header.size == 0) return;
+  if (!has_data(header) || header.size == 0) return;
   CountingSink counted(sink_);
   if (write_data) write_data(counted);
   if (counted.bytes_written() != header.size) {

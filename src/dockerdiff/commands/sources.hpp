@@ -34,6 +34,7 @@ class Source {
   std::optional<engine::EngineRef> engine_;
 };
 
+// One Source per spec, in order.
 std::vector<Source> parse_sources(const std::vector<std::string>& specs);
 
 // A target or base as named on the command line, read into the model.

@@ -6,7 +6,8 @@
 #include <memory>
 #include <string_view>
 
-// Owners of libarchive's objects: a constructor that fails half-way frees what it made.
+// Owners of libarchive's objects (a constructor that fails half-way frees what it made), and the one
+// loop over an entry's data blocks.
 namespace dockerdiff {
 
 struct ArchiveReaderFree {
