@@ -35,7 +35,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 
 namespace {
 

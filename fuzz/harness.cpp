@@ -14,13 +14,14 @@
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/archive/byte_sink.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "dockerdiff/image/verify.hpp"
-#include "dockerdiff/limits.hpp"
+#include "dockerdiff/util/limits.hpp"
 #include "dockerdiff/plan/host_check.hpp"
 #include "dockerdiff/plan/restore_plan.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
@@ -372,7 +373,7 @@ void exercise(ArchiveInput& input) {
     (void)plan::check_host(plan::requirements_from_archive(*images, input.entries()), host().bases);
     if (const auto record = index.find(plan::kSlimRecordPath); record && input.entries()[*record].content) {
       const auto requirements = plan::requirements_from_record(
-          image::parse_json(*input.entries()[*record].content, plan::kSlimRecordPath), plan::kSlimRecordPath);
+          parse_json(*input.entries()[*record].content, plan::kSlimRecordPath), plan::kSlimRecordPath);
       (void)plan::check_host(requirements, host().bases);
     }
   } catch (const Error&) {
@@ -484,7 +485,7 @@ std::string encode_entries(const std::string& tar, char compression) {
 void run_inventory(std::string_view data) {
   json document;
   try {
-    document = image::parse_json(std::string(data), "inventory.json");
+    document = parse_json(std::string(data), "inventory.json");
   } catch (const Error&) {
     return;
   }
@@ -499,7 +500,7 @@ void run_inventory(std::string_view data) {
     const auto text = inventory.dump(2);
     image::BaseSet again;
     try {
-      again.add_inventory("inventory", image::parse_json(text, "inventory"));
+      again.add_inventory("inventory", parse_json(text, "inventory"));
     } catch (const Error& error) {
       violated(std::string("an inventory that make_inventory wrote is refused: ") + error.what());
     }

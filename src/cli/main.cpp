@@ -13,20 +13,22 @@
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/commands/verify.hpp"
 #include "dockerdiff/commands/slim.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/interrupt.hpp"
 #include "dockerdiff/version.hpp"
 
 namespace {
 
 using namespace dockerdiff;
 
-void add_slim(CLI::App& app, commands::SlimOptions& options, std::string& layout, std::string& compression) {
+// Sources are read as typed into `targets` and `bases`, and become commands::Source once parsing is done.
+void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::string>& targets, std::vector<std::string>& bases,
+              std::string& layout, std::string& compression) {
   auto* slim = app.add_subcommand("slim", "Write an archive without the layers the host already has");
-  slim->add_option("TARGET", options.targets,
+  slim->add_option("TARGET", targets,
                    "Image archive (plain, gzip, zstd, xz, bzip2), '-' for stdin, OCI layout directory, docker:REF or podman:REF")
       ->required();
-  slim->add_option("-b,--base", options.bases,
+  slim->add_option("-b,--base", bases,
                    "What the host has: archive, OCI layout directory, docker:REF, podman:REF or inventory JSON (repeatable)")
       ->required();
   slim->add_option("-o,--output", options.output, "Output archive, '-' for stdout");
@@ -64,13 +66,16 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   commands::SlimOptions slim;
+  std::vector<std::string> slim_targets;
+  std::vector<std::string> slim_bases;
   std::string layout = "auto";
   std::string compression = "none";
-  add_slim(app, slim, layout, compression);
+  add_slim(app, slim, slim_targets, slim_bases, layout, compression);
 
   commands::InspectOptions inspect;
+  std::string inspect_archive;
   auto* inspect_command = app.add_subcommand("inspect", "Show the layout, images, tags and layers of an archive");
-  inspect_command->add_option("ARCHIVE", inspect.archive, "Image archive, OCI layout directory, '-', docker:REF or podman:REF")
+  inspect_command->add_option("ARCHIVE", inspect_archive, "Image archive, OCI layout directory, '-', docker:REF or podman:REF")
       ->required();
   inspect_command->add_flag("--json", inspect.json, "Print JSON");
 
@@ -82,9 +87,10 @@ int main(int argc, char** argv) {
   inventory_command->add_option("-o,--output", inventory.output, "Write here instead of stdout");
 
   commands::CheckOptions check;
+  std::string check_archive;
   std::string check_engine = "docker";
   auto* check_command = app.add_subcommand("check", "Say whether this host can load a slim archive (exit 0) or not (exit 1)");
-  check_command->add_option("SLIM", check.archive, "The slim archive")->required();
+  check_command->add_option("SLIM", check_archive, "The slim archive")->required();
   auto* engine_option =
       check_command->add_option("--engine", check_engine, "Ask docker or podman")->check(CLI::IsMember({"docker", "podman"}));
   check_command->add_option("--inventory", check.inventory, "Use an inventory file instead of an engine")->excludes(engine_option);
@@ -93,11 +99,13 @@ int main(int argc, char** argv) {
                           "blob of a dropped layer)");
 
   commands::RestoreOptions restore;
+  std::string restore_slim;
+  std::vector<std::string> restore_bases;
   std::string restore_layout = "auto";
   std::string restore_compression = "none";
   auto* restore_command = app.add_subcommand("restore", "Refill the dropped layers of a slim archive from the bases");
-  restore_command->add_option("SLIM", restore.slim, "The slim archive")->required();
-  restore_command->add_option("-b,--base", restore.bases, "Archive, OCI layout directory, docker:REF or podman:REF (repeatable)")
+  restore_command->add_option("SLIM", restore_slim, "The slim archive")->required();
+  restore_command->add_option("-b,--base", restore_bases, "Archive, OCI layout directory, docker:REF or podman:REF (repeatable)")
       ->required();
   restore_command->add_option("-o,--output", restore.output, "Output archive, '-' for stdout")->required();
   restore_command->add_option("--layout", restore_layout, "auto or keep")->check(CLI::IsMember({"auto", "keep"}));
@@ -106,9 +114,11 @@ int main(int argc, char** argv) {
   restore_command->add_option("--level", restore.level, "Compression level (gzip 1-9, zstd 1-19)");
 
   commands::VerifyOptions verify;
+  std::string verify_archive;
+  std::vector<std::string> verify_bases;
   auto* verify_command = app.add_subcommand("verify", "Check an archive's structure and rehash every layer and blob");
-  verify_command->add_option("ARCHIVE", verify.archive, "Image archive or OCI layout directory")->required();
-  verify_command->add_option("-b,--base", verify.bases, "Bases that must provide every emptied layer (repeatable)");
+  verify_command->add_option("ARCHIVE", verify_archive, "Image archive or OCI layout directory")->required();
+  verify_command->add_option("-b,--base", verify_bases, "Bases that must provide every emptied layer (repeatable)");
   verify_command->add_flag("--json", verify.json, "Print JSON");
 
   try {
@@ -127,6 +137,8 @@ int main(int argc, char** argv) {
   try {
     int status = 0;
     if (app.got_subcommand("slim")) {
+      slim.targets = commands::parse_sources(slim_targets);
+      slim.bases = commands::parse_sources(slim_bases);
       slim.layout = layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
       slim.compression = *archive::parse_compression(compression);
       status = commands::run_slim(slim);
@@ -134,15 +146,21 @@ int main(int argc, char** argv) {
       inventory.engine = inventory_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
       status = commands::run_inventory(inventory);
     } else if (app.got_subcommand("check")) {
+      check.archive = commands::Source(check_archive);
       check.engine = check_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
       status = commands::run_check(check);
     } else if (app.got_subcommand("restore")) {
+      restore.slim = commands::Source(restore_slim);
+      restore.bases = commands::parse_sources(restore_bases);
       restore.layout = restore_layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
       restore.compression = *archive::parse_compression(restore_compression);
       status = commands::run_restore(restore);
     } else if (app.got_subcommand("verify")) {
+      verify.archive = commands::Source(verify_archive);
+      verify.bases = commands::parse_sources(verify_bases);
       status = commands::run_verify(verify);
     } else {
+      inspect.archive = commands::Source(inspect_archive);
       status = commands::run_inspect(inspect);
     }
     interrupt::settle();

@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 
 namespace dockerdiff::testing {
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "support/fixture.hpp"
 
 namespace dockerdiff::testing {

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "support/fixture.hpp"
 
 namespace dockerdiff::testing {

@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
 

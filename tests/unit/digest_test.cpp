@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 
 namespace dockerdiff::image {
 namespace {

@@ -24,8 +24,8 @@ TEST(ExamplesTest, BundledArchivesAreReproducible) {
 TEST(ExamplesTest, TheReadmeCommandDropsTheBaseLayers) {
   const TempDir dir("dockerdiff-examples");
   commands::SlimOptions options;
-  options.targets = {(kExamples / "app.tar.gz").string()};
-  options.bases = {(kExamples / "base.tar.gz").string()};
+  options.targets = commands::parse_sources({(kExamples / "app.tar.gz").string()});
+  options.bases = commands::parse_sources({(kExamples / "base.tar.gz").string()});
   options.output = (dir / "app.slim.tar").string();
   options.report_path = (dir / "report.json").string();
   options.quiet = true;

@@ -26,9 +26,10 @@
 #include <vector>
 
 #include "dockerdiff/archive/byte_sink.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
 #include "dockerdiff/image/reader.hpp"
-#include "dockerdiff/limits.hpp"
+#include "dockerdiff/util/limits.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
 
@@ -646,7 +647,7 @@ TEST(Limits, DecompressionLimitHasAFloorAndARatio) {
 }
 
 TEST(Limits, JsonDepthAndValues) {
-  using dockerdiff::image::parse_json;
+  using dockerdiff::parse_json;
   EXPECT_NO_THROW(parse_json(std::string(64, '[') + std::string(64, ']'), "doc"));
   EXPECT_NO_THROW(parse_json(std::string(63, '[') + "{\"a\":0}" + std::string(63, ']'), "doc"));
   EXPECT_THROW(parse_json(std::string(65, '[') + std::string(65, ']'), "doc"), dockerdiff::Error);

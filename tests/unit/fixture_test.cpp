@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "dockerdiff/archive/archive_input.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "support/fixture.hpp"

@@ -16,7 +16,7 @@
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/archive/byte_sink.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"

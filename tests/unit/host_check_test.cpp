@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/plan/host_check.hpp"
 

@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
-#include "dockerdiff/archive/tar_writer.hpp"
+#include "dockerdiff/archive/tar_layout.hpp"
 
 namespace dockerdiff::plan {
 namespace {

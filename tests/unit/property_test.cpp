@@ -304,9 +304,9 @@ TEST(SlimProperty, DroppedExactlyWhenTheChainIdIsInABase) {
     SCOPED_TRACE(trace.str());
 
     commands::SlimOptions options;
-    options.targets = target_paths;
+    options.targets = commands::parse_sources(target_paths);
     options.bundle = bundle;
-    options.bases = base_specs;
+    options.bases = commands::parse_sources(base_specs);
     options.output = (dir / "out.tar").string();
     options.layout = mode;
     options.compression = output_compression;

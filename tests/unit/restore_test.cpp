@@ -15,8 +15,8 @@
 
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/commands/slim.hpp"
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
 
@@ -78,8 +78,8 @@ Outcome slim_and_restore(const TempDir& dir, const Scenario& setup) {
     bases.push_back(path.string());
   }
   commands::SlimOptions slim;
-  slim.targets = {(dir / "target.tar").string()};
-  slim.bases = bases;
+  slim.targets = commands::parse_sources({(dir / "target.tar").string()});
+  slim.bases = commands::parse_sources(bases);
   slim.output = (dir / "slim.tar").string();
   slim.layout = setup.slim_layout;
   slim.compression = setup.slim_compression;
@@ -88,8 +88,8 @@ Outcome slim_and_restore(const TempDir& dir, const Scenario& setup) {
   outcome.slim = read_file(dir / "slim.tar");
 
   commands::RestoreOptions restore;
-  restore.slim = slim.output;
-  restore.bases = bases;
+  restore.slim = commands::Source(slim.output);
+  restore.bases = commands::parse_sources(bases);
   restore.output = (dir / "restored.tar").string();
   restore.layout = setup.restore_layout;
   restore.compression = setup.restore_compression;
@@ -270,15 +270,15 @@ TEST(Restore, ABaseThatLacksALayerIsAnErrorAndWritesNothing) {
   write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os"), layer("lib")}}});
   write_fixture_file(dir / "small.tar", {{{"small:1"}, {layer("os")}}});
   commands::SlimOptions slim;
-  slim.targets = {(dir / "target.tar").string()};
-  slim.bases = {(dir / "base.tar").string()};
+  slim.targets = commands::parse_sources({(dir / "target.tar").string()});
+  slim.bases = commands::parse_sources({(dir / "base.tar").string()});
   slim.output = (dir / "slim.tar").string();
   slim.quiet = true;
   ASSERT_EQ(commands::run_slim(slim), 0);
 
   commands::RestoreOptions restore;
-  restore.slim = slim.output;
-  restore.bases = {(dir / "small.tar").string()};
+  restore.slim = commands::Source(slim.output);
+  restore.bases = commands::parse_sources({(dir / "small.tar").string()});
   restore.output = (dir / "restored.tar").string();
   try {
     commands::run_restore(restore);
@@ -299,14 +299,14 @@ TEST(Restore, ABaseWithTheLayerStoredDifferentlyIsAnError) {
   write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}}, gzip);
   write_fixture_file(dir / "plain.tar", {{{"base:1"}, {layer("os")}}});
   commands::SlimOptions slim;
-  slim.targets = {(dir / "target.tar").string()};
-  slim.bases = {(dir / "base.tar").string()};
+  slim.targets = commands::parse_sources({(dir / "target.tar").string()});
+  slim.bases = commands::parse_sources({(dir / "base.tar").string()});
   slim.output = (dir / "slim.tar").string();
   slim.quiet = true;
   ASSERT_EQ(commands::run_slim(slim), 0);
   commands::RestoreOptions restore;
-  restore.slim = slim.output;
-  restore.bases = {(dir / "plain.tar").string()};
+  restore.slim = commands::Source(slim.output);
+  restore.bases = commands::parse_sources({(dir / "plain.tar").string()});
   restore.output = (dir / "restored.tar").string();
   try {
     commands::run_restore(restore);
@@ -323,8 +323,8 @@ TEST(Restore, OutputThatIsAnInputIsRefused) {
   TempDir dir;
   write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}});
   commands::RestoreOptions restore;
-  restore.slim = (dir / "base.tar").string();
-  restore.bases = {(dir / "base.tar").string()};
+  restore.slim = commands::Source((dir / "base.tar").string());
+  restore.bases = commands::parse_sources({(dir / "base.tar").string()});
   restore.output = (dir / "base.tar").string();
   EXPECT_THROW(commands::run_restore(restore), Error);
 }

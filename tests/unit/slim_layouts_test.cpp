@@ -2,11 +2,9 @@
 // layout and compression in, every output form out, and the content of what comes out checked entry
 // by entry with the fixture's independent reader.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -17,7 +15,7 @@
 #include <vector>
 
 #include "dockerdiff/commands/slim.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
 
@@ -58,22 +56,12 @@ std::vector<std::string> diff_ids(const std::vector<std::string>& layers) {
   return out;
 }
 
-struct CommandResult {
-  int status = -1;
-  std::string out;
-};
+constexpr int kTimeoutSeconds = 120;
 
-// Runs a shell command, capturing stdout; the exit status as the shell reports it.
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// The executable with `args`, through the suite's one runner (support/harness.hpp); its stdout and
+// stderr pass through `io`, a directory of their own.
+RunResult run_dockerdiff(const TempDir& io, const std::vector<std::string>& args, const RunOptions& options = {}) {
+  return run_program(DOCKERDIFF_BIN, io.path(), io.path(), args, kTimeoutSeconds, options);
 }
 
 struct Outcome {
@@ -94,8 +82,8 @@ struct SlimArgs {
 
 Outcome run_slim_into(const TempDir& dir, const SlimArgs& args) {
   SlimOptions options;
-  options.targets = args.targets;
-  options.bases = args.bases;
+  options.targets = commands::parse_sources(args.targets);
+  options.bases = commands::parse_sources(args.bases);
   options.output = dir / args.output_name;
   options.layout = args.layout;
   options.compression = args.compression;
@@ -325,8 +313,8 @@ TEST(SlimLayouts, LegacyLayerWhoseFirstFileNameStartsWithBZhConverts) {
   write_fixture_file(dir / "base.tar", {fx.base});
   write_fixture_file(dir / "odd.tar", {image});
   SlimOptions options;
-  options.targets = {dir / "odd.tar"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "odd.tar"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output = dir / "out.tar";
   options.quiet = true;
   ASSERT_NO_THROW(commands::run_slim(options));
@@ -694,8 +682,8 @@ TEST(SlimInventoryDockerInspect, LayerlessImageInTheListIsAccepted) {
   write_file(dir / "inspect.json", json::array({base, layerless}).dump(2));
   write_fixture_file(dir / "app.tar", {fx.application});
   SlimOptions options;
-  options.targets = {dir / "app.tar"};
-  options.bases = {dir / "inspect.json"};
+  options.targets = commands::parse_sources({dir / "app.tar"});
+  options.bases = commands::parse_sources({dir / "inspect.json"});
   options.output = dir / "out.tar";
   options.report_path = dir / "report.json";
   options.quiet = true;
@@ -739,9 +727,11 @@ TEST(SlimTargets, StdinTargetThroughTheBinary) {
   const BaseAndApp fx;
   write_fixture_file(dir / "base.tar", {fx.base});
   write_fixture_file(dir / "app.tar.gz", {fx.application}, {.archive_compression = Compression::gzip});
-  const auto command = shell_quote(DOCKERDIFF_BIN) + " slim - -b " + shell_quote(dir / "base.tar") + " -o " + shell_quote(dir / "from-stdin.tar") +
-                       " --report " + shell_quote(dir / "report.json") + " -q < " + shell_quote(dir / "app.tar.gz");
-  ASSERT_EQ(run_command(command).status, 0) << command;
+  const TempDir io;
+  const std::vector<std::string> args{"slim", "-", "-b", (dir / "base.tar").string(), "-o", (dir / "from-stdin.tar").string(),
+                                      "--report", (dir / "report.json").string(), "-q"};
+  const auto result = run_dockerdiff(io, args, {.stdin_path = (dir / "app.tar.gz").string(), .env = {}});
+  ASSERT_EQ(result.status, 0) << command_line(args) << "\n" << result.err;
   const auto bytes = read_file(dir / "from-stdin.tar");
   const auto contents = read_tar(bytes);
   const auto images = list_archive_images(contents);
@@ -765,14 +755,22 @@ TEST(SlimTargets, StdoutOutputEqualsFileOutput) {
   write_fixture_file(dir / "app.tar", {fx.application});
   for (const std::string compress : {"none", "gzip"}) {
     SCOPED_TRACE(compress);
-    const auto common = shell_quote(DOCKERDIFF_BIN) + " slim " + shell_quote(dir / "app.tar") + " -b " + shell_quote(dir / "base.tar") + " -q --compress " + compress;
-    ASSERT_EQ(run_command(common + " -o - > " + shell_quote(dir / "stdout.tar")).status, 0);
-    ASSERT_EQ(run_command(common + " -o " + shell_quote(dir / "file.tar")).status, 0);
-    const auto piped = read_file(dir / "stdout.tar");
+    const TempDir io;
+    const std::vector<std::string> common{"slim", (dir / "app.tar").string(), "-b", (dir / "base.tar").string(), "-q", "--compress", compress};
+    auto to_stdout = common;
+    to_stdout.insert(to_stdout.end(), {"-o", "-"});
+    auto to_file = common;
+    to_file.insert(to_file.end(), {"-o", (dir / "file.tar").string()});
+    const auto written = run_dockerdiff(io, to_stdout);  // stdout: a file
+    ASSERT_EQ(written.status, 0) << written.err;
+    ASSERT_EQ(run_dockerdiff(io, to_file).status, 0);
+    const auto& piped = written.out;
     EXPECT_FALSE(piped.empty());
     EXPECT_EQ(piped, read_file(dir / "file.tar"));
     // Through a pipe too (no file to copy ranges into).
-    const auto through_pipe = run_command(common + " -o - | cat");
+    std::string pipeline = shell_quote(DOCKERDIFF_BIN);
+    for (const auto& arg : to_stdout) pipeline += " " + shell_quote(arg);
+    const auto through_pipe = run_program("/bin/sh", io.path(), io.path(), {"-c", pipeline + " | cat"}, kTimeoutSeconds);
     EXPECT_EQ(through_pipe.status, 0);
     EXPECT_EQ(through_pipe.out, piped);
     expect_reads_back(decompress(piped), 1);
@@ -787,8 +785,8 @@ TEST(SlimTargets, OutputDirWritesOneArchivePerTarget) {
   write_fixture_file(dir / "in/app.tar", {fx.application});
   write_fixture_file(dir / "in/worker.tar.gz", {worker}, {.archive_compression = Compression::gzip});
   SlimOptions options;
-  options.targets = {dir / "in/app.tar", dir / "in/worker.tar.gz"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "in/app.tar", dir / "in/worker.tar.gz"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output_dir = dir / "out";
   options.report_path = dir / "report.json";
   options.quiet = true;
@@ -842,8 +840,8 @@ TEST_P(SlimBundle, OneArchiveWithEveryImageEachBlobOnce) {
   write_fixture_file(dir / "app.tar", {fx.application}, layout_case.options);
   write_fixture_file(dir / "worker.tar", {worker, lone}, layout_case.options);
   SlimOptions options;
-  options.targets = {dir / "app.tar", dir / "worker.tar"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "app.tar", dir / "worker.tar"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output = dir / "bundle.tar";
   options.bundle = true;
   options.layout = mode;
@@ -921,8 +919,8 @@ TEST(SlimReport, JsonReportSummaryAndSlimRecord) {
   write_fixture_file(dir / "base.tar", {fx.base});
   write_fixture_file(dir / "app.tar", {fx.application});
   SlimOptions options;
-  options.targets = {dir / "app.tar"};
-  options.bases = {dir / "base.tar"};
+  options.targets = commands::parse_sources({dir / "app.tar"});
+  options.bases = commands::parse_sources({dir / "base.tar"});
   options.output = dir / "app.slim.tar";
   options.report_path = dir / "report.json";
   options.summary_path = dir / "summary.md";
@@ -1009,8 +1007,9 @@ TEST(SlimReport, CompressedOutputReportCountsCompressedBytes) {
 // inspect --json
 
 json inspect(const std::string& path) {
-  const auto result = run_command(shell_quote(DOCKERDIFF_BIN) + " inspect --json " + shell_quote(path));
-  EXPECT_EQ(result.status, 0);
+  const TempDir io;
+  const auto result = run_dockerdiff(io, {"inspect", "--json", path});
+  EXPECT_EQ(result.status, 0) << result.err;
   return json::parse(result.out);
 }
 

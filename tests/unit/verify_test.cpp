@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "dockerdiff/archive/archive_input.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/image/verify.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"

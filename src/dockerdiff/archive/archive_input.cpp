@@ -8,17 +8,16 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <set>
 #include <utility>
 
+#include "dockerdiff/archive/decompression_limit.hpp"
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/limits.hpp"
-#include "dockerdiff/report/format.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/limits.hpp"
+#include "dockerdiff/util/libarchive.hpp"
+#include "dockerdiff/util/posix.hpp"
 
 namespace dockerdiff::archive {
 
@@ -27,30 +26,6 @@ namespace {
 constexpr std::size_t kMagicBytes = 8;
 using limits::kMaxJsonDocumentBytes;
 using limits::kMaxJsonDocumentsBytes;
-
-std::string errno_text() { return std::strerror(errno); }
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 // The catalog's own limits: entries, and the length of names and link targets.
 void check_entry_count(std::size_t count, const std::string& name) {
@@ -96,34 +71,25 @@ class TarStream {
  public:
   // `stored_bytes`: the size of the file, which bounds what it may decompress to.
   TarStream(int fd, const std::string& name, std::uint64_t stored_bytes)
-      : name_(name), stored_bytes_(stored_bytes), limit_(limits::decompression_limit(stored_bytes)) {
+      : name_(name), stored_bytes_(stored_bytes) {
     if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(name_ + ": cannot seek: " + errno_text());
-    archive_ = archive_read_new();
+    archive_.reset(archive_read_new());
     if (archive_ == nullptr) throw Error(name_ + ": cannot create a libarchive reader");
-    archive_read_support_filter_gzip(archive_);
-    archive_read_support_filter_zstd(archive_);
-    archive_read_support_filter_xz(archive_);
-    archive_read_support_filter_bzip2(archive_);
-    archive_read_support_format_tar(archive_);
+    archive_read_support_filter_gzip(archive_.get());
+    archive_read_support_filter_zstd(archive_.get());
+    archive_read_support_filter_xz(archive_.get());
+    archive_read_support_filter_bzip2(archive_.get());
+    archive_read_support_format_tar(archive_.get());
     // Small blocks: after each seek past a layer only a header is needed.
-    if (archive_read_open_fd(archive_, fd, 64 << 10) != ARCHIVE_OK) {
-      // A constructor that throws gets no destructor call: free the reader here.
-      try {
-        fail("cannot open");
-      } catch (...) {
-        archive_read_free(archive_);
-        throw;
-      }
-    }
+    if (archive_read_open_fd(archive_.get(), fd, 64 << 10) != ARCHIVE_OK) fail("cannot open");
   }
-  ~TarStream() { archive_read_free(archive_); }
   TarStream(const TarStream&) = delete;
   TarStream& operator=(const TarStream&) = delete;
 
   // The next header, or nullptr at the end of the archive.
   archive_entry* next() {
     archive_entry* entry = nullptr;
-    const int status = archive_read_next_header(archive_, &entry);
+    const int status = archive_read_next_header(archive_.get(), &entry);
     if (status == ARCHIVE_EOF) return nullptr;
     // ARCHIVE_RETRY (a damaged header) is as fatal as ARCHIVE_FATAL here.
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("not a readable tar archive");
@@ -134,42 +100,32 @@ class TarStream {
   // Calls `on_block` for each block of the current entry's data until it returns false.
   template <typename OnBlock>
   void read_data(OnBlock&& on_block) {
-    while (true) {
-      const void* buffer = nullptr;
-      size_t length = 0;
-      la_int64_t offset = 0;
-      const int status = archive_read_data_block(archive_, &buffer, &length, &offset);
-      if (status == ARCHIVE_EOF) return;
-      if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("corrupt or truncated data");
+    const auto read = read_data_blocks(archive_.get(), [&](std::string_view block) {
       check_decompressed();
-      if (!on_block(std::string_view(static_cast<const char*>(buffer), length))) return;
-    }
+      return on_block(block);
+    });
+    if (read == DataRead::failed) fail("corrupt or truncated data");
   }
 
   // Offset of the current entry's data in the uncompressed stream.
-  std::uint64_t position() const { return static_cast<std::uint64_t>(archive_filter_bytes(archive_, 0)); }
-  Compression compression() const { return compression_of_filter(archive_filter_code(archive_, 0)); }
+  std::uint64_t position() const { return static_cast<std::uint64_t>(archive_filter_bytes(archive_.get(), 0)); }
+  Compression compression() const { return compression_of_filter(archive_filter_code(archive_.get(), 0)); }
 
   [[noreturn]] void fail(const std::string& what) const {
-    const char* text = archive_error_string(archive_);
+    const char* text = archive_error_string(archive_.get());
     throw Error(name_ + ": " + what + (text != nullptr ? std::string(": ") + text : std::string()));
   }
 
  private:
   // A compressed stream may not decompress to more than limits::decompression_limit of its size.
   void check_decompressed() const {
-    if (archive_filter_code(archive_, 0) == ARCHIVE_FILTER_NONE) return;
-    if (position() <= limit_) return;
-    throw Error(name_ + ": decompresses to more than " + report::human_bytes(limit_) + " from " +
-                report::human_bytes(stored_bytes_) + ", over the limit of " +
-                std::to_string(limits::kMaxDecompressionRatio) + " times the compressed size (at least " +
-                report::human_bytes(limits::kDecompressionFloor) + "): a decompression bomb?");
+    if (archive_filter_code(archive_.get(), 0) == ARCHIVE_FILTER_NONE) return;
+    check_decompressed_size(position(), stored_bytes_, name_);
   }
 
-  struct archive* archive_ = nullptr;
+  ArchiveReader archive_;
   std::string name_;
   std::uint64_t stored_bytes_ = 0;
-  std::uint64_t limit_ = 0;
 };
 
 class TarArchiveInput final : public ArchiveInput {
@@ -444,18 +400,7 @@ std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path&
 }
 
 int spool_to_temp_file(int fd, const std::string& name) {
-  const char* tmpdir = std::getenv("TMPDIR");
-  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-  int raw = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (raw < 0) {
-    // Named only for an instant, which a signal's cleanup waits out.
-    interrupt::Hold hold;
-    std::string pattern = dir + "/dockerdiff-spool-XXXXXX";
-    raw = ::mkstemp(pattern.data());
-    if (raw < 0) throw Error(name + ": cannot create a temporary file in " + dir + ": " + errno_text());
-    ::unlink(pattern.c_str());
-  }
-  UniqueFd out(raw);
+  auto out = unnamed_temp_file(name);
   std::vector<char> buffer(std::size_t{1} << 20);
   auto sink = make_fd_sink(out.get(), name + " (temporary copy)");
   while (true) {

@@ -4,10 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/posix.hpp"
 
 namespace dockerdiff::archive {
 
@@ -38,7 +36,7 @@ AtomicOutputFile::AtomicOutputFile(const fs::path& destination) : destination_(d
     // Created and registered together: a signal finds it registered or not yet made.
     interrupt::Hold hold;
     fd_ = ::mkstemp(pattern.data());
-    if (fd_ < 0) throw Error(destination.string() + ": cannot create: " + std::strerror(errno));
+    if (fd_ < 0) throw Error(destination.string() + ": cannot create: " + errno_text());
     temporary_ = pattern;
     registration_ = interrupt::remove_on_signal(temporary_);
   }
@@ -59,11 +57,11 @@ void AtomicOutputFile::commit() {
   // promise; paying for durability against power loss is the caller's choice (sync), as with cp.
   const int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) throw Error(destination_.string() + ": cannot write: " + std::strerror(errno));
+  if (::close(fd) != 0) throw Error(destination_.string() + ": cannot write: " + errno_text());
   // A signal now waits until the file is in place (or the rename failed and the file is removed).
   interrupt::Hold hold;
   if (::rename(temporary_.c_str(), destination_.c_str()) != 0) {
-    throw Error(destination_.string() + ": cannot rename into place: " + std::strerror(errno));
+    throw Error(destination_.string() + ": cannot rename into place: " + errno_text());
   }
   committed_ = true;
   registration_.release();

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <string>
 
-#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/util/interrupt.hpp"
 
 namespace dockerdiff::archive {
 

@@ -8,10 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <thread>
 
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/libarchive.hpp"
+#include "dockerdiff/util/posix.hpp"
 
 namespace dockerdiff::archive {
 
@@ -21,8 +22,6 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 // Without copy offload (ext4; xfs without reflink) copy_file_range splices 64 KiB at a time,
 // counted from where the call starts.
 constexpr std::uint64_t kSpliceStep = std::uint64_t{64} << 10;
-
-std::string errno_text() { return std::strerror(errno); }
 
 void write_all(int fd, const char* data, std::size_t size, const std::string& name) {
   while (size > 0) {
@@ -116,19 +115,19 @@ class FdSink final : public ByteSink {
 class CompressingSink final : public ByteSink {
  public:
   CompressingSink(int fd, std::string name, Compression compression, int level) : fd_(fd), name_(std::move(name)) {
-    archive_ = archive_write_new();
+    archive_.reset(archive_write_new());
     if (archive_ == nullptr) throw Error(name_ + ": cannot create a libarchive writer");
-    check(archive_write_set_format_raw(archive_), "set raw format");
+    check(archive_write_set_format_raw(archive_.get()), "set raw format");
     switch (compression) {
       case Compression::gzip:
-        check(archive_write_add_filter_gzip(archive_), "gzip");
+        check(archive_write_add_filter_gzip(archive_.get()), "gzip");
         // No timestamp in the gzip header: the same inputs must give the same bytes.
-        check(archive_write_set_filter_option(archive_, "gzip", "timestamp", nullptr), "gzip timestamp");
+        check(archive_write_set_filter_option(archive_.get(), "gzip", "timestamp", nullptr), "gzip timestamp");
         break;
       case Compression::zstd: {
-        check(archive_write_add_filter_zstd(archive_), "zstd");
+        check(archive_write_add_filter_zstd(archive_.get()), "zstd");
         const auto threads = std::to_string(std::max(1U, std::thread::hardware_concurrency()));
-        check(archive_write_set_filter_option(archive_, "zstd", "threads", threads.c_str()), "zstd threads");
+        check(archive_write_set_filter_option(archive_.get(), "zstd", "threads", threads.c_str()), "zstd threads");
         break;
       }
       default:
@@ -137,18 +136,16 @@ class CompressingSink final : public ByteSink {
     }
     if (level > 0) {
       const auto text = std::to_string(level);
-      check(archive_write_set_filter_option(archive_, nullptr, "compression-level", text.c_str()),
+      check(archive_write_set_filter_option(archive_.get(), nullptr, "compression-level", text.c_str()),
             "compression level " + text);
     }
-    check(archive_write_set_bytes_per_block(archive_, 1 << 16), "block size");
-    check(archive_write_set_bytes_in_last_block(archive_, 1), "last block");
-    check(archive_write_open(archive_, this, nullptr, &CompressingSink::on_write, nullptr), "open");
-    auto* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, "archive.tar");
-    archive_entry_set_filetype(entry, AE_IFREG);
-    const int status = archive_write_header(archive_, entry);
-    archive_entry_free(entry);
-    check(status, "start");
+    check(archive_write_set_bytes_per_block(archive_.get(), 1 << 16), "block size");
+    check(archive_write_set_bytes_in_last_block(archive_.get(), 1), "last block");
+    check(archive_write_open(archive_.get(), this, nullptr, &CompressingSink::on_write, nullptr), "open");
+    const ArchiveEntry entry(archive_entry_new());
+    archive_entry_set_pathname(entry.get(), "archive.tar");
+    archive_entry_set_filetype(entry.get(), AE_IFREG);
+    check(archive_write_header(archive_.get(), entry.get()), "start");
   }
 
   ~CompressingSink() override { abandon(); }
@@ -157,7 +154,7 @@ class CompressingSink final : public ByteSink {
     if (archive_ == nullptr) throw Error(name_ + ": write after a failed write");
     const auto* bytes = static_cast<const char*>(data);
     while (size > 0) {
-      const auto n = archive_write_data(archive_, bytes, size);
+      const auto n = archive_write_data(archive_.get(), bytes, size);
       if (n < 0) {
         const auto message = write_error_.empty() ? name_ + ": " + failure_text() : write_error_;
         abandon();  // now, while `data` is alive: the failed compressor still points into it
@@ -170,9 +167,8 @@ class CompressingSink final : public ByteSink {
 
   void finish() override {
     if (archive_ == nullptr) throw Error(name_ + ": write after a failed write");
-    check(archive_write_close(archive_), "close");
-    archive_write_free(archive_);
-    archive_ = nullptr;
+    check(archive_write_close(archive_.get()), "close");
+    archive_write_free(archive_.release());  // closed: nothing for ArchiveWriterFree to abandon
   }
 
   std::uint64_t bytes_written() const override { return written_; }
@@ -191,21 +187,17 @@ class CompressingSink final : public ByteSink {
     return static_cast<la_ssize_t>(length);
   }
 
-  // Closes an unfinished writer (an error) without letting anything more reach the destination:
-  // archive_write_free alone would leak the filters' state (zlib's, zstd's). After a failed write
-  // only while that write's data is still alive, since the compressor may still point into it.
+  // Closes an unfinished writer (an error) without letting anything more reach the destination.
+  // After a failed write only while that write's data is still alive, since the compressor may
+  // still point into it.
   void abandon() {
-    if (archive_ == nullptr) return;
     discard_ = true;
-    archive_write_fail(archive_);
-    archive_write_close(archive_);
-    archive_write_free(archive_);
-    archive_ = nullptr;
+    archive_.reset();
   }
 
   std::string failure_text() const {
     if (!write_error_.empty()) return write_error_;
-    const char* text = archive_error_string(archive_);
+    const char* text = archive_error_string(archive_.get());
     return text != nullptr ? text : "compression failed";
   }
 
@@ -216,7 +208,7 @@ class CompressingSink final : public ByteSink {
     }
   }
 
-  struct archive* archive_ = nullptr;
+  ArchiveWriter archive_;
   int fd_;
   std::string name_;
   std::string write_error_;

@@ -3,52 +3,32 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include <algorithm>
 #include <memory>
-#include <string_view>
 
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/archive/tar_layout.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/libarchive.hpp"
 
 namespace dockerdiff::archive {
 
 namespace {
 
-// Whether every byte of `text` is ASCII. libarchive (3.6, in the C locale the tool runs in) cannot
-// write other names: it crashes (NULL strlen) on a file name that is not ASCII, and writes a link
-// target that is not ASCII as an empty one. Image archives name their files with digests and
-// fixed names, so a name that is not ASCII is refused rather than written.
-bool is_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
 // Captures what libarchive writes, with blocking off so that nothing is padded or held back.
 class HeaderEncoder {
  public:
+  // The encoder never writes entry data: ArchiveWriterFree fails the writer before closing it, which
+  // keeps libarchive from padding the entry with zeros.
   HeaderEncoder() : archive_(archive_write_new()) {
-    if (archive_ == nullptr || archive_write_set_format_pax_restricted(archive_) != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(archive_, 0) != ARCHIVE_OK ||
-        archive_write_open(archive_, &bytes_, nullptr, &HeaderEncoder::capture, nullptr) != ARCHIVE_OK) {
+    if (archive_ == nullptr || archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
+        archive_write_set_bytes_per_block(archive_.get(), 0) != ARCHIVE_OK ||
+        archive_write_open(archive_.get(), &bytes_, nullptr, &HeaderEncoder::capture, nullptr) != ARCHIVE_OK) {
       throw Error("libarchive: cannot create a tar header encoder");
     }
   }
-  ~HeaderEncoder() {
-    // The encoder never writes entry data; failing it keeps libarchive from padding it with zeros.
-    // Closing a failed writer skips the entry, but still closes (and frees) its output state, which
-    // archive_write_free alone leaks.
-    archive_write_fail(archive_);
-    archive_write_close(archive_);
-    archive_write_free(archive_);
-  }
-  HeaderEncoder(const HeaderEncoder&) = delete;
-  HeaderEncoder& operator=(const HeaderEncoder&) = delete;
 
   std::string header(const TarHeader& header) {
-    if (!is_ascii(header.path)) throw Error(header.path + ": entry name is not ASCII, cannot write it");
-    const bool link = header.type == EntryType::symlink || header.type == EntryType::hardlink;
-    if (link && !is_ascii(header.link_target)) {
-      throw Error(header.path + ": link target '" + header.link_target + "' is not ASCII, cannot write it");
-    }
-    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(), &archive_entry_free);
+    check_writable(header);
+    const ArchiveEntry entry(archive_entry_new());
     archive_entry_set_pathname_utf8(entry.get(), header.path.c_str());
     archive_entry_set_mtime(entry.get(), header.mtime, 0);
     archive_entry_set_uid(entry.get(), 0);
@@ -79,9 +59,9 @@ class HeaderEncoder {
         break;
     }
     bytes_.clear();
-    const int status = archive_write_header(archive_, entry.get());
+    const int status = archive_write_header(archive_.get(), entry.get());
     if (status != ARCHIVE_OK) {
-      const char* text = archive_error_string(archive_);
+      const char* text = archive_error_string(archive_.get());
       throw Error(header.path + ": cannot encode tar header: " + (text != nullptr ? text : "unknown error"));
     }
     return bytes_;
@@ -93,8 +73,8 @@ class HeaderEncoder {
     return static_cast<la_ssize_t>(length);
   }
 
-  struct archive* archive_;
-  std::string bytes_;
+  std::string bytes_;  // before archive_, which writes into it until it is freed
+  ArchiveWriter archive_;
 };
 
 // libarchive ends a tar stream with two zero blocks; with blocking off that is all it writes.
@@ -141,16 +121,15 @@ void TarWriter::add(const TarHeader& header, const std::function<void(ByteSink&)
   // A fresh encoder per entry: libarchive would otherwise pad the previous entry's data itself.
   const auto encoded = HeaderEncoder().header(header);
   sink_.write(encoded.data(), encoded.size());
-  const bool has_data = header.type == EntryType::regular || header.type == EntryType::other;
-  if (!has_data || header.size == 0) return;
+  if (!has_data(header) || header.size == 0) return;
   CountingSink counted(sink_);
   if (write_data) write_data(counted);
   if (counted.bytes_written() != header.size) {
     throw Error(header.path + ": expected " + std::to_string(header.size) + " bytes of data, got " +
                 std::to_string(counted.bytes_written()));
   }
-  static const std::string kZeros(512, '\0');
-  const auto padding = (512 - header.size % 512) % 512;
+  static const std::string kZeros(kTarBlock, '\0');
+  const auto padding = (kTarBlock - header.size % kTarBlock) % kTarBlock;
   sink_.write(kZeros.data(), static_cast<std::size_t>(padding));
 }
 
@@ -158,13 +137,6 @@ void TarWriter::add_bytes(const TarHeader& header, const std::string& data) {
   TarHeader sized = header;
   sized.size = data.size();
   add(sized, [&](ByteSink& sink) { sink.write(data.data(), data.size()); });
-}
-
-std::uint64_t tar_header_size(const TarHeader& header) { return HeaderEncoder().header(header).size(); }
-
-std::uint64_t tar_entry_size(const TarHeader& header) {
-  const bool has_data = header.type == EntryType::regular || header.type == EntryType::other;
-  return tar_header_size(header) + (has_data ? (header.size + 511) / 512 * 512 : 0);
 }
 
 void TarWriter::finish() {

@@ -11,7 +11,8 @@ namespace dockerdiff::archive {
 
 // Writes a tar stream into a ByteSink. Headers and the end-of-archive marker are encoded by
 // libarchive (pax, with ustar headers wherever they suffice); entry data goes to the sink untouched,
-// so a byte range can be copied straight from an input file.
+// so a byte range can be copied straight from an input file. The room each entry takes:
+// tar_layout.hpp.
 class TarWriter {
  public:
   explicit TarWriter(ByteSink& sink) : sink_(sink) {}
@@ -25,12 +26,5 @@ class TarWriter {
  private:
   ByteSink& sink_;
 };
-
-// The bytes TarWriter puts before an entry's data: its header (more than 512 where a pax
-// extended header is needed, for a long path or a size over 8 GiB).
-std::uint64_t tar_header_size(const TarHeader& header);
-
-// The bytes an entry takes in the stream: header, data and padding.
-std::uint64_t tar_entry_size(const TarHeader& header);
 
 }  // namespace dockerdiff::archive

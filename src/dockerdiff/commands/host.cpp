@@ -8,7 +8,8 @@
 #include "dockerdiff/archive/atomic_output.hpp"
 #include "dockerdiff/archive/byte_sink.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
@@ -36,13 +37,14 @@ int run_inventory(const InventoryOptions& options) {
 
 namespace {
 
-std::vector<plan::ImageRequirement> requirements_of(const std::string& spec) {
-  const auto opened = open_archive(spec);
+std::vector<plan::ImageRequirement> requirements_of(const Source& source) {
+  const auto& spec = source.spec();
+  const auto opened = open_archive(source);
   const image::EntryIndex index(opened.input->entries(), opened.input->name());
   if (const auto record = index.find(plan::kSlimRecordPath)) {
     const auto& entry = opened.input->entries()[*record];
     if (!entry.content) throw Error(spec + ": " + plan::kSlimRecordPath + " is not a JSON document");
-    auto images = plan::requirements_from_record(image::parse_json(*entry.content, spec + ": " + plan::kSlimRecordPath),
+    auto images = plan::requirements_from_record(parse_json(*entry.content, spec + ": " + plan::kSlimRecordPath),
                                                  spec + ": " + plan::kSlimRecordPath);
     plan::attach_blob_digests(images, opened.images);
     return images;

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/engine/engine.hpp"
 
 namespace dockerdiff::commands {
@@ -17,7 +18,7 @@ struct InventoryOptions {
 int run_inventory(const InventoryOptions& options);
 
 struct CheckOptions {
-  std::string archive;
+  Source archive;
   engine::EngineKind engine = engine::EngineKind::docker;
   std::string inventory;  // when set, the host is described by this file instead of an engine
   bool strict = false;    // an image that would load incomplete is a failure too

@@ -2,10 +2,12 @@
 
 #include <string>
 
+#include "dockerdiff/commands/sources.hpp"
+
 namespace dockerdiff::commands {
 
 struct InspectOptions {
-  std::string archive;
+  Source archive;
   bool json = false;
 };
 

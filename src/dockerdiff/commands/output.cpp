@@ -7,7 +7,7 @@
 
 #include "dockerdiff/archive/atomic_output.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::commands {
 
@@ -49,14 +49,15 @@ void check_output_options(const std::string& command, const OutputCompression& o
   if (path == "-" && ::isatty(1)) throw usage_error(command + ": refusing to write an archive to a terminal; redirect stdout");
 }
 
-void check_outputs(const std::string& command, const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs) {
+void check_outputs(const std::string& command, const std::vector<OutputPath>& outputs, const std::vector<Source>& inputs) {
   std::vector<const OutputPath*> files;
   for (const auto& output : outputs) {
     if (!output.path.empty() && output.path != "-") files.push_back(&output);
   }
   for (const auto* output : files) {
-    for (const auto& spec : inputs) {
-      const auto input = local_path(spec);
+    for (const auto& source : inputs) {
+      const auto& spec = source.spec();
+      const auto input = source.local_path();
       if (!input) continue;
       if (same_file(*input, output->path)) {
         throw usage_error(command + ": " + output->option + " " + output->path + " is also an input (" + spec + ")");

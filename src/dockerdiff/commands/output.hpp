@@ -7,6 +7,7 @@
 
 #include "dockerdiff/archive/byte_sink.hpp"
 #include "dockerdiff/archive/compression.hpp"
+#include "dockerdiff/commands/sources.hpp"
 
 namespace dockerdiff::commands {
 
@@ -30,9 +31,9 @@ struct OutputPath {
 // Run before anything is read. Usage errors (exit 2) for an output that is also an input (the same
 // file however it is spelled: ./, .., a symlink, a hard link), that lies inside an input directory
 // (an OCI layout), or that is the same file as another output; then errors (exit 1) for a
-// destination that cannot be a file (archive::check_output_destination). `inputs` are the specs as
-// given (archives, directories, inventory files; "-" and docker:/podman: refs name no file).
-void check_outputs(const std::string& command, const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs);
+// destination that cannot be a file (archive::check_output_destination). `inputs` are the command's
+// sources (archives, directories, inventory files; stdin and engine images name no file).
+void check_outputs(const std::string& command, const std::vector<OutputPath>& outputs, const std::vector<Source>& inputs);
 
 // The sink an archive is written through: plain, or compressed by libarchive.
 std::unique_ptr<archive::ByteSink> make_output_sink(int fd, const std::string& name, const OutputCompression& output);

@@ -10,7 +10,7 @@
 #include "dockerdiff/commands/output.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/plan/restore_plan.hpp"
 
 namespace dockerdiff::commands {
@@ -20,16 +20,16 @@ namespace fs = std::filesystem;
 namespace {
 
 void validate(const RestoreOptions& options) {
-  if (options.slim.empty()) throw usage_error("restore: no SLIM archive given");
+  if (options.slim.spec().empty()) throw usage_error("restore: no SLIM archive given");
   if (options.bases.empty()) throw usage_error("restore: no base given (-b BASE)");
   if (options.output.empty()) throw usage_error("restore: no output given (-o OUT)");
-  std::size_t stdin_uses = options.slim == "-";
-  for (const auto& spec : options.bases) stdin_uses += spec == "-";
+  std::size_t stdin_uses = options.slim.is_stdin();
+  for (const auto& source : options.bases) stdin_uses += source.is_stdin();
   if (stdin_uses > 1) throw usage_error("restore: stdin ('-') can be read only once");
   check_output_options("restore", {options.compression, options.level}, options.output);
-  std::vector<std::string> specs = options.bases;
-  specs.push_back(options.slim);
-  check_outputs("restore", {{"output", options.output, true}}, specs);
+  auto inputs = options.bases;
+  inputs.push_back(options.slim);
+  check_outputs("restore", {{"output", options.output, true}}, inputs);
 }
 
 }  // namespace
@@ -40,14 +40,15 @@ int run_restore(const RestoreOptions& options) {
   // Read: the slim archive and every base, before anything is written.
   auto slim = open_archive(options.slim);
   std::vector<OpenedArchive> bases;
-  for (const auto& spec : options.bases) bases.push_back(open_archive(spec));
+  for (const auto& source : options.bases) bases.push_back(open_archive(source));
 
   // Plan: fails (naming the layer and image) before an output file exists.
   std::vector<plan::PlanInput> base_inputs;
   for (std::size_t i = 0; i < bases.size(); ++i) {
-    base_inputs.push_back({options.bases[i], &bases[i].input->entries(), &bases[i].images});
+    base_inputs.push_back({options.bases[i].spec(), &bases[i].input->entries(), &bases[i].images});
   }
-  const auto restore = plan::plan_restore({options.slim, &slim.input->entries(), &slim.images}, base_inputs, options.layout);
+  const auto restore =
+      plan::plan_restore({options.slim.spec(), &slim.input->entries(), &slim.images}, base_inputs, options.layout);
 
   // Write: inputs in the plan's order {slim, bases...}.
   std::vector<archive::ArchiveInput*> sources{slim.input.get()};

@@ -5,13 +5,14 @@
 #include <vector>
 
 #include "dockerdiff/archive/compression.hpp"
+#include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
 
 namespace dockerdiff::commands {
 
 struct RestoreOptions {
-  std::string slim;
-  std::vector<std::string> bases;
+  Source slim;
+  std::vector<Source> bases;
   std::string output;  // a file, or "-" for stdout
   plan::LayoutMode layout = plan::LayoutMode::automatic;
   archive::Compression compression = archive::Compression::none;

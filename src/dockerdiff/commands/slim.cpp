@@ -11,8 +11,8 @@
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/engine/engine.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/interrupt.hpp"
 #include "dockerdiff/report/slim_report.hpp"
 
 namespace dockerdiff::commands {
@@ -30,8 +30,8 @@ void validate(const SlimOptions& options) {
     throw usage_error("slim: several targets need --output-dir DIR, or --bundle -o OUT");
   }
   std::size_t stdin_uses = 0;
-  for (const auto& spec : options.targets) stdin_uses += spec == "-";
-  for (const auto& spec : options.bases) stdin_uses += spec == "-";
+  for (const auto& source : options.targets) stdin_uses += source.is_stdin();
+  for (const auto& source : options.bases) stdin_uses += source.is_stdin();
   if (stdin_uses > 1) throw usage_error("slim: stdin ('-') can be read only once");
   check_output_options("slim", {options.compression, options.level}, options.output);
 }
@@ -39,10 +39,11 @@ void validate(const SlimOptions& options) {
 constexpr std::size_t kMaxStemBytes = 200;
 
 // "dist/app.tar.gz" -> "app"; "docker:registry/app:1.0" -> "registry_app_1.0".
-std::string output_stem(const std::string& spec) {
-  if (spec == "-") return "stdin";
+std::string output_stem(const Source& source) {
+  if (source.is_stdin()) return "stdin";
+  const auto& spec = source.spec();
   std::string name;
-  if (const auto ref = engine::parse_engine_ref(spec)) {
+  if (const auto* ref = source.engine_image()) {
     name = ref->reference;
   } else {
     name = fs::path(spec).lexically_normal().filename().string();
@@ -91,13 +92,13 @@ std::vector<OutputJob> output_jobs(const SlimOptions& options) {
 // Before anything is read: no output may overwrite an input, land inside an input directory or
 // be another output; each must be able to become a file.
 void check_slim_outputs(const SlimOptions& options, const std::vector<OutputJob>& jobs) {
-  std::vector<std::string> specs = options.targets;
-  specs.insert(specs.end(), options.bases.begin(), options.bases.end());
+  auto inputs = options.targets;
+  inputs.insert(inputs.end(), options.bases.begin(), options.bases.end());
   std::vector<OutputPath> outputs;
   for (const auto& job : jobs) outputs.push_back({"output", job.path, options.output_dir.empty()});
   outputs.push_back({"--report", options.report_path, true});
   outputs.push_back({"--summary", options.summary_path, true});
-  check_outputs("slim", outputs, specs);
+  check_outputs("slim", outputs, inputs);
   std::error_code error;
   if (!options.output_dir.empty() && fs::exists(options.output_dir, error) && !fs::is_directory(options.output_dir, error)) {
     throw Error(options.output_dir + ": cannot write into it: not a directory");
@@ -153,9 +154,9 @@ int run_slim(const SlimOptions& options) {
 
   // Read: every base and target, before anything is written.
   image::BaseSet bases;
-  for (const auto& spec : options.bases) add_base(bases, spec);
+  for (const auto& source : options.bases) add_base(bases, source);
   std::vector<OpenedArchive> targets;
-  for (const auto& spec : options.targets) targets.push_back(open_archive(spec));
+  for (const auto& source : options.targets) targets.push_back(open_archive(source));
 
   // Plan: every output, so that no archive is written when any of them cannot be made.
   std::vector<plan::SlimPlan> plans;
@@ -167,8 +168,8 @@ int run_slim(const SlimOptions& options) {
     output.output_compression = std::string(archive::compression_name(options.compression));
     std::set<std::string> input_compressions;
     for (const auto index : job.targets) {
-      plan_inputs.push_back({options.targets[index], &targets[index].input->entries(), &targets[index].images});
-      output.inputs.push_back(options.targets[index]);
+      plan_inputs.push_back({options.targets[index].spec(), &targets[index].input->entries(), &targets[index].images});
+      output.inputs.push_back(options.targets[index].spec());
       output.input_bytes += targets[index].input->stored_bytes();
       input_compressions.insert(std::string(archive::compression_name(targets[index].input->compression())));
     }

@@ -5,13 +5,14 @@
 #include <vector>
 
 #include "dockerdiff/archive/compression.hpp"
+#include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
 
 namespace dockerdiff::commands {
 
 struct SlimOptions {
-  std::vector<std::string> targets;
-  std::vector<std::string> bases;
+  std::vector<Source> targets;
+  std::vector<Source> bases;
   std::string output;      // -o: a file, or "-" for stdout
   std::string output_dir;  // --output-dir: one archive per target
   bool bundle = false;     // --bundle -o: every target in one archive

@@ -3,17 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/engine/engine.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/limits.hpp"
+#include "dockerdiff/util/interrupt.hpp"
+#include "dockerdiff/util/json.hpp"
+#include "dockerdiff/util/limits.hpp"
+#include "dockerdiff/util/posix.hpp"
 
 namespace dockerdiff::commands {
 
@@ -27,10 +26,9 @@ using limits::kMaxInventoryBytes;
 class TemporaryDirectory {
  public:
   TemporaryDirectory() {
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/dockerdiff-XXXXXX";
+    std::string pattern = temp_directory() + "/dockerdiff-XXXXXX";
     interrupt::Hold hold;
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
+    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory: " + errno_text());
     path_ = pattern;
     registration_ = interrupt::remove_on_signal(path_, interrupt::Removal::tree);
   }
@@ -50,11 +48,11 @@ class TemporaryDirectory {
 
 bool looks_like_json_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+  if (fd < 0) throw Error(path + ": " + errno_text());
   char head[64];
   const auto n = ::read(fd, head, sizeof head);
   ::close(fd);
-  if (n < 0) throw Error(path + ": " + std::strerror(errno));
+  if (n < 0) throw Error(path + ": " + errno_text());
   const std::string_view text(head, static_cast<std::size_t>(n));
   const auto first = text.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
@@ -69,18 +67,40 @@ nlohmann::json read_inventory(const std::string& path) {
   }
   std::string text(static_cast<std::size_t>(size), '\0');
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": " + std::strerror(errno));
+  if (fd < 0) throw Error(path + ": " + errno_text());
   const auto n = ::read(fd, text.data(), text.size());
   ::close(fd);
   if (n != static_cast<ssize_t>(text.size())) throw Error(path + ": short read");
-  return image::parse_json(text, path);
+  return parse_json(text, path);
 }
 
 }  // namespace
 
-std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
-  if (spec == "-") return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
-  if (const auto ref = engine::parse_engine_ref(spec)) {
+Source::Source(std::string spec) : spec_(std::move(spec)), engine_(engine::parse_engine_ref(spec_)) {}
+
+const engine::EngineRef* Source::engine_image() const {
+  if (!engine_) return nullptr;
+  if (engine_->reference.empty()) {
+    throw usage_error(spec_ + ": no image reference after '" + std::string(engine::engine_program(engine_->kind)) + ":'");
+  }
+  return &*engine_;
+}
+
+std::optional<fs::path> Source::local_path() const {
+  if (is_stdin() || engine_image() != nullptr) return std::nullopt;
+  return fs::path(spec_);
+}
+
+std::vector<Source> parse_sources(const std::vector<std::string>& specs) {
+  std::vector<Source> sources;
+  for (const auto& spec : specs) sources.emplace_back(spec);
+  return sources;
+}
+
+std::unique_ptr<archive::ArchiveInput> open_input(const Source& source) {
+  const auto& spec = source.spec();
+  if (source.is_stdin()) return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
+  if (const auto* ref = source.engine_image()) {
     TemporaryDirectory directory;
     const auto file = directory.path() / "image.tar";
     engine::save_image(*ref, file);
@@ -94,32 +114,28 @@ std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec) {
   return archive::open_tar_archive(fs::path(spec), spec);
 }
 
-OpenedArchive open_archive(const std::string& spec) {
+OpenedArchive open_archive(const Source& source) {
   OpenedArchive opened;
-  opened.input = open_input(spec);
+  opened.input = open_input(source);
   const image::EntryIndex index(opened.input->entries(), opened.input->name());
   opened.images = image::read_image_archive(index);
   return opened;
 }
 
-void add_base(image::BaseSet& bases, const std::string& spec) {
-  if (const auto ref = engine::parse_engine_ref(spec)) {
+void add_base(image::BaseSet& bases, const Source& source) {
+  const auto& spec = source.spec();
+  if (const auto* ref = source.engine_image()) {
     bases.add_inventory(spec, engine::inspect_image(*ref));
     return;
   }
   std::error_code error;
-  if (spec != "-" && fs::is_regular_file(spec, error) && looks_like_json_file(spec)) {
+  if (!source.is_stdin() && fs::is_regular_file(spec, error) && looks_like_json_file(spec)) {
     add_inventory_file(bases, spec);
     return;
   }
-  bases.add_archive(spec, open_archive(spec).images);
+  bases.add_archive(spec, open_archive(source).images);
 }
 
 void add_inventory_file(image::BaseSet& bases, const std::string& path) { bases.add_inventory(path, read_inventory(path)); }
-
-std::optional<fs::path> local_path(const std::string& spec) {
-  if (spec == "-" || engine::parse_engine_ref(spec)) return std::nullopt;
-  return fs::path(spec);
-}
 
 }  // namespace dockerdiff::commands

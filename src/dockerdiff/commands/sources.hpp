@@ -4,12 +4,38 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dockerdiff/archive/archive_input.hpp"
+#include "dockerdiff/engine/engine.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/model.hpp"
 
 namespace dockerdiff::commands {
+
+// A target or base as named on the command line, told apart once, where the command line is read:
+// "-" (stdin), "docker:REF" / "podman:REF" (an engine's image), or a path (an archive file, an OCI
+// layout directory, or for a base an inventory JSON file: which, is seen when it is opened).
+class Source {
+ public:
+  Source() = default;
+  explicit Source(std::string spec);
+
+  const std::string& spec() const { return spec_; }  // as given, for messages
+  bool is_stdin() const { return spec_ == "-"; }
+  // The engine image named, or nullptr. A usage error (exit 2) for "docker:" or "podman:" without a
+  // reference, raised where the image is first needed as it always was.
+  const engine::EngineRef* engine_image() const;
+  // The local file or directory named, if any (for output-equals-input checks).
+  std::optional<std::filesystem::path> local_path() const;
+
+ private:
+  std::string spec_;
+  std::optional<engine::EngineRef> engine_;
+};
+
+// One Source per spec, in order.
+std::vector<Source> parse_sources(const std::vector<std::string>& specs);
 
 // A target or base as named on the command line, read into the model.
 struct OpenedArchive {
@@ -19,20 +45,17 @@ struct OpenedArchive {
 
 // Opens an input without reading it into the model (verify reports what the reader would refuse):
 // "-" (stdin, spooled), "docker:REF" / "podman:REF" (saved), an OCI layout directory or a tar.
-std::unique_ptr<archive::ArchiveInput> open_input(const std::string& spec);
+std::unique_ptr<archive::ArchiveInput> open_input(const Source& source);
 
 // "-" (stdin), "docker:REF" / "podman:REF" (saved through the engine), an OCI layout directory or
 // an archive file (any supported compression).
-OpenedArchive open_archive(const std::string& spec);
+OpenedArchive open_archive(const Source& source);
 
 // Adds a base to the set: an archive or directory (as above), "docker:REF" / "podman:REF" (read
 // with `image inspect`, nothing saved) or an inventory JSON file.
-void add_base(image::BaseSet& bases, const std::string& spec);
+void add_base(image::BaseSet& bases, const Source& source);
 
 // Adds an inventory JSON file (see BaseSet::add_inventory).
 void add_inventory_file(image::BaseSet& bases, const std::string& path);
-
-// The local file or directory a spec names, if it names one (for output-equals-input checks).
-std::optional<std::filesystem::path> local_path(const std::string& spec);
 
 }  // namespace dockerdiff::commands

@@ -7,7 +7,7 @@
 
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/commands/sources.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/verify.hpp"
 
@@ -24,12 +24,12 @@ std::string line_of(const std::string& archive, const image::VerifyProblem& prob
 
 int run_verify(const VerifyOptions& options) {
   image::BaseSet bases;
-  for (const auto& base : options.bases) add_base(bases, base);
+  for (const auto& source : options.bases) add_base(bases, source);
   image::VerifySettings settings;
   if (!options.bases.empty()) settings.bases = &bases;
 
   image::VerifyResult result;
-  std::string name = options.archive;
+  std::string name = options.archive.spec();
   try {
     auto input = open_input(options.archive);
     name = input->name();

@@ -3,11 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "dockerdiff/commands/sources.hpp"
+
 namespace dockerdiff::commands {
 
 struct VerifyOptions {
-  std::string archive;
-  std::vector<std::string> bases;  // with bases, every emptied layer's chain ID must be provided by them
+  Source archive;
+  std::vector<Source> bases;  // with bases, every emptied layer's chain ID must be provided by them
   bool json = false;
 };
 

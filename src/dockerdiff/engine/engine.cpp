@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "dockerdiff/engine/subprocess.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/image/reader.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
 
 namespace dockerdiff::engine {
 
@@ -33,9 +33,7 @@ std::optional<EngineRef> parse_engine_ref(std::string_view spec) {
   for (const auto kind : {EngineKind::docker, EngineKind::podman}) {
     const auto prefix = std::string(engine_program(kind)) + ":";
     if (spec.starts_with(prefix)) {
-      const auto reference = spec.substr(prefix.size());
-      if (reference.empty()) throw Error(std::string(spec) + ": no image reference after '" + prefix + "'", 2);
-      return EngineRef{kind, std::string(reference), std::string(spec)};
+      return EngineRef{kind, std::string(spec.substr(prefix.size())), std::string(spec)};
     }
   }
   return std::nullopt;
@@ -52,7 +50,7 @@ void save_image(const EngineRef& ref, const std::filesystem::path& destination) 
 
 nlohmann::json inspect_image(const EngineRef& ref) {
   const auto result = run_engine(ref, {"image", "inspect", ref.reference}, "image inspect");
-  return image::parse_json(result.out, ref.spec + ": image inspect output");
+  return parse_json(result.out, ref.spec + ": image inspect output");
 }
 
 nlohmann::json inspect_all_images(EngineKind kind) {
@@ -65,13 +63,13 @@ nlohmann::json inspect_all_images(EngineKind kind) {
   }
   if (args.size() == 2) return nlohmann::json::array();
   const auto result = run_engine(engine, args, "image inspect");
-  return image::parse_json(result.out, engine.spec + ": image inspect output");
+  return parse_json(result.out, engine.spec + ": image inspect output");
 }
 
 std::optional<ContainerdStore> docker_containerd_store() {
   const EngineRef engine{EngineKind::docker, {}, "docker"};
   const auto result = run_engine(engine, {"info", "--format", "{{json .}}"}, "info");
-  const auto info = image::parse_json(result.out, "docker info output");
+  const auto info = parse_json(result.out, "docker info output");
   // The store's storage driver reports its containerd snapshotter as "driver-type".
   const auto status = info.value("DriverStatus", nlohmann::json::array());
   if (status.dump().find("io.containerd.snapshotter") == std::string::npos) return std::nullopt;

@@ -19,6 +19,8 @@ struct EngineRef {
   std::string spec;  // the whole text, for messages
 };
 
+// The engine image "docker:REF" or "podman:REF" names (its reference empty for "docker:"), or
+// nullopt for any other text.
 std::optional<EngineRef> parse_engine_ref(std::string_view spec);
 std::string_view engine_program(EngineKind kind);
 

@@ -11,9 +11,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/limits.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/interrupt.hpp"
+#include "dockerdiff/util/limits.hpp"
+#include "dockerdiff/util/posix.hpp"
 
 extern char** environ;
 
@@ -26,7 +27,7 @@ struct Pipe {
   int write = -1;
   Pipe() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error("cannot create a pipe: " + errno_text());
     read = fds[0];
     write = fds[1];
   }

@@ -5,8 +5,8 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/digest.hpp"
 
 namespace dockerdiff::image {
 

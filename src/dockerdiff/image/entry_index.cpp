@@ -2,9 +2,9 @@
 
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/limits.hpp"
-#include "dockerdiff/report/format.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/limits.hpp"
+#include "dockerdiff/util/units.hpp"
 
 namespace dockerdiff::image {
 
@@ -53,7 +53,7 @@ const std::string& EntryIndex::document(const std::string& path, const std::stri
   if (!entry.content) {
     if (entry.size > limits::kMaxJsonDocumentBytes && archive::looks_like_json(entry.magic)) {
       throw Error(archive_name_ + ": " + path + ": a JSON document of " + std::to_string(entry.size) +
-                  " bytes, over the limit of " + report::human_bytes(limits::kMaxJsonDocumentBytes));
+                  " bytes, over the limit of " + human_bytes(limits::kMaxJsonDocumentBytes));
     }
     throw Error(archive_name_ + ": " + path + ": not a JSON document" +
                 (entry.size > 0 ? "" : " (empty file)"));

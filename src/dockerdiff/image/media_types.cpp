@@ -3,6 +3,14 @@
 #include <algorithm>
 #include <array>
 
+#include "dockerdiff/util/digest.hpp"
+
+namespace dockerdiff::image {
+
+std::string blob_path(std::string_view digest) { return std::string(kBlobPrefix) + std::string(digest_hex(digest)); }
+
+}  // namespace dockerdiff::image
+
 namespace dockerdiff::image::media_type {
 
 namespace {

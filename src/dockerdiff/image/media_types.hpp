@@ -1,8 +1,17 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "dockerdiff/archive/compression.hpp"
+
+namespace dockerdiff::image {
+
+// Where an OCI layout (and a Docker 25+ archive) keeps blobs: blobs/sha256/<64 hex digits>.
+inline constexpr std::string_view kBlobPrefix = "blobs/sha256/";
+std::string blob_path(std::string_view digest);
+
+}  // namespace dockerdiff::image
 
 namespace dockerdiff::image::media_type {
 

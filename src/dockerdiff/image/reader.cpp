@@ -6,10 +6,11 @@
 
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/json.hpp"
 #include "dockerdiff/image/media_types.hpp"
-#include "dockerdiff/limits.hpp"
+#include "dockerdiff/util/limits.hpp"
 
 namespace dockerdiff::image {
 
@@ -25,30 +26,6 @@ std::string_view layout_name(Layout layout) {
 }
 
 std::string Image::display_name() const { return tags.empty() ? config_digest : tags.front(); }
-
-json parse_json(const std::string& text, const std::string& where) {
-  // Far beyond any real document; deeper nesting only serves to exhaust the stack, more values only
-  // to fill memory.
-  std::size_t values = 0;
-  try {
-    return json::parse(text, [&](int depth, json::parse_event_t event, json&) {
-      // `depth` counts the arrays and objects around the event: a start event at depth 64 opens a 65th.
-      const bool opens = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
-      if (depth > limits::kMaxJsonDepth || (opens && depth == limits::kMaxJsonDepth)) {
-        throw Error(where + ": invalid JSON: nested more than " + std::to_string(limits::kMaxJsonDepth) + " deep");
-      }
-      if (opens || event == json::parse_event_t::value) {
-        if (++values > limits::kMaxJsonValues) {
-          throw Error(where + ": more than " + std::to_string(limits::kMaxJsonValues) +
-                      " JSON values, over the limit for one document");
-        }
-      }
-      return true;
-    });
-  } catch (const json::exception& error) {
-    throw Error(where + ": invalid JSON: " + error.what());
-  }
-}
 
 namespace {
 
@@ -218,7 +195,6 @@ class Reader {
     }
   }
 
-  static std::string blob_path(const std::string& digest) { return "blobs/sha256/" + std::string(digest_hex(digest)); }
 
   std::vector<std::string> tags_of(const json& descriptor) const {
     if (!descriptor.contains("annotations") || !descriptor.at("annotations").is_object()) return {};

@@ -13,7 +13,4 @@ namespace dockerdiff::image {
 // kept with them) and never touches a file. Throws Error naming the archive, file and problem.
 ImageArchive read_image_archive(const EntryIndex& index);
 
-// Parses a JSON document; Error "<where>: invalid JSON: ..." otherwise.
-nlohmann::json parse_json(const std::string& text, const std::string& where);
-
 }  // namespace dockerdiff::image

@@ -1,18 +1,8 @@
 #include "dockerdiff/image/verify.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <exception>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -21,14 +11,14 @@
 
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
+#include "dockerdiff/image/entry_hashing.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/media_types.hpp"
 #include "dockerdiff/image/reader.hpp"
-#include "dockerdiff/limits.hpp"
-#include "dockerdiff/interrupt.hpp"
-#include "dockerdiff/report/format.hpp"
+#include "dockerdiff/util/limits.hpp"
 
 namespace dockerdiff::image {
 
@@ -36,141 +26,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kChunk = std::size_t{1} << 20;
-constexpr std::string_view kBlobPrefix = "blobs/sha256/";
 using limits::kMaxIndexDepth;
-
-std::string errno_text() { return std::strerror(errno); }
-
-std::string blob_path(const std::string& digest) { return std::string(kBlobPrefix) + std::string(digest_hex(digest)); }
-
-// State of libarchive's read callback: the compressed byte range, read with pread and hashed as read.
-struct RangeReader {
-  int fd = -1;
-  std::uint64_t offset = 0;
-  std::uint64_t remaining = 0;
-  std::vector<char>* buffer = nullptr;
-  Sha256* raw = nullptr;
-  std::string error;
-};
-
-la_ssize_t read_range(struct archive* reader, void* data, const void** block) {
-  auto& state = *static_cast<RangeReader*>(data);
-  if (state.remaining == 0) return 0;
-  const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(state.remaining, state.buffer->size()));
-  while (true) {
-    const auto n = ::pread(state.fd, state.buffer->data(), step, static_cast<off_t>(state.offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      state.error = n < 0 ? "read failed: " + errno_text() : "unexpected end of file (truncated archive)";
-      archive_set_error(reader, EIO, "%s", state.error.c_str());
-      return -1;
-    }
-    if (state.raw != nullptr) state.raw->update(state.buffer->data(), static_cast<std::size_t>(n));
-    state.offset += static_cast<std::uint64_t>(n);
-    state.remaining -= static_cast<std::uint64_t>(n);
-    *block = state.buffer->data();
-    return n;
-  }
-}
-
-// Hashes what it is given: the bytes as stored (raw) and/or, for a compressed blob handed over as a
-// file range, the decompressed bytes. Ranges are read with pread in 1 MiB chunks; nothing is kept.
-class HashSink final : public archive::ByteSink {
- public:
-  HashSink(bool raw, bool decompress) : decompress_(decompress) {
-    if (raw) raw_ = std::make_unique<Sha256>();
-    if (decompress) plain_ = std::make_unique<Sha256>();
-  }
-
-  void write(const void* data, std::size_t size) override {
-    if (decompress_) throw Error("internal: a decompressing hash needs a file range");
-    if (raw_) raw_->update(data, size);
-    written_ += size;
-  }
-
-  void copy_range(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what) override {
-    if (buffer_.size() < kChunk) buffer_.resize(kChunk);
-    if (!decompress_) {
-      archive::pread_chunks(fd, offset, length, what, [&](const char* data, std::size_t size) {
-        if (raw_) raw_->update(data, size);
-      });
-      written_ += length;
-      return;
-    }
-    RangeReader state{fd, offset, length, &buffer_, raw_.get(), {}};
-    struct archive* reader = archive_read_new();
-    if (reader == nullptr) throw Error(what + ": cannot create a libarchive reader");
-    struct Free {
-      struct archive* reader;
-      ~Free() { archive_read_free(reader); }
-    } free_reader{reader};
-    archive_read_support_filter_all(reader);
-    archive_read_support_format_raw(reader);
-    const auto fail = [&](const std::string& doing) -> Error {
-      const char* text = archive_error_string(reader);
-      return Error(what + ": " + doing + (text != nullptr ? std::string(": ") + text : std::string()));
-    };
-    if (archive_read_open(reader, &state, nullptr, read_range, nullptr) != ARCHIVE_OK) throw fail("cannot decompress");
-    archive_entry* entry = nullptr;
-    const int status = archive_read_next_header(reader, &entry);
-    const auto limit = limits::decompression_limit(length);
-    std::uint64_t plain_bytes = 0;
-    if (status != ARCHIVE_EOF) {
-      if (status != ARCHIVE_OK && status != ARCHIVE_WARN) throw fail("cannot decompress");
-      while (true) {
-        const void* block = nullptr;
-        size_t size = 0;
-        la_int64_t at = 0;
-        const int read = archive_read_data_block(reader, &block, &size, &at);
-        if (read == ARCHIVE_EOF) break;
-        if (read != ARCHIVE_OK && read != ARCHIVE_WARN) throw fail("corrupt compressed data");
-        plain_bytes += size;
-        if (plain_bytes > limit) {
-          throw Error(what + ": decompresses to more than " + report::human_bytes(limit) + " from " +
-                      report::human_bytes(length) + ", over the limit of " + std::to_string(limits::kMaxDecompressionRatio) +
-                      " times the compressed size (at least " + report::human_bytes(limits::kDecompressionFloor) +
-                      "): a decompression bomb?");
-        }
-        plain_->update(block, size);
-      }
-    }
-    // Whatever follows the compressed stream is still part of the blob.
-    if (raw_ && state.remaining > 0) {
-      archive::pread_chunks(fd, state.offset, state.remaining, what,
-                            [&](const char* data, std::size_t size) { raw_->update(data, size); });
-    }
-    written_ += length;
-  }
-
-  void finish() override {}
-  std::uint64_t bytes_written() const override { return written_; }
-
-  std::optional<std::string> raw_digest() { return raw_ ? std::optional(raw_->digest()) : std::nullopt; }
-  std::optional<std::string> plain_digest() { return plain_ ? std::optional(plain_->digest()) : std::nullopt; }
-
- private:
-  bool decompress_;
-  std::unique_ptr<Sha256> raw_;
-  std::unique_ptr<Sha256> plain_;
-  std::vector<char> buffer_;
-  std::uint64_t written_ = 0;
-};
-
-// An unnamed temporary file (a compressed blob of a compressed archive is spooled there to decompress it).
-int temporary_file() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    interrupt::Hold hold;  // named only for an instant, which a signal's cleanup waits out
-    std::string pattern = dir + "/dockerdiff-verify-XXXXXX";
-    fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw Error("cannot create a temporary file in " + dir + ": " + errno_text());
-    ::unlink(pattern.c_str());
-  }
-  return fd;
-}
 
 struct Check {
   std::string digest;
@@ -179,15 +35,10 @@ struct Check {
 
 // All that is checked of one entry's data; each entry is read once.
 struct Job {
-  std::size_t entry = 0;
   std::vector<Check> raw;    // against the bytes as stored
   std::vector<Check> plain;  // against the decompressed bytes
   bool layer = false;
   bool blob = false;
-  // Results.
-  std::optional<std::string> raw_digest;
-  std::optional<std::string> plain_digest;
-  std::optional<std::string> error;
 };
 
 void add_check(std::vector<Check>& checks, const std::string& digest, const std::string& what) {
@@ -481,11 +332,7 @@ class Verifier {
     if (!layer.blob_digest.empty()) add_check(job.raw, layer.blob_digest, "digest");
   }
 
-  Job& job_for(std::size_t entry) {
-    auto& job = jobs_[entry];
-    job.entry = entry;
-    return job;
-  }
+  Job& job_for(std::size_t entry) { return jobs_[entry]; }
 
   // The entry a descriptor names must exist, and have the size the descriptor gives.
   bool check_descriptor(const json& descriptor, const std::string& digest, const std::string& path) {
@@ -623,91 +470,29 @@ class Verifier {
 
   // ---- data -----------------------------------------------------------------------------------
 
-  void hash_one(Job& job) {
-    const auto& entry = index_.entries()[job.entry];
-    const bool decompress = !job.plain.empty();
-    const bool raw = !job.raw.empty();
-    if (input_.compression() != archive::Compression::none) {
-      // The catalog pass already hashed every entry of a compressed archive.
-      if (raw) job.raw_digest = entry.digest ? *entry.digest : sha256_digest("");
-      if (!decompress) return;
-      // Decompressing needs a file range: spool the blob to a temporary file first.
-      const int fd = temporary_file();
-      struct Close {
-        int fd;
-        ~Close() { ::close(fd); }
-      } closer{fd};
-      auto spool = archive::make_fd_sink(fd, "temporary copy of " + entry.path);
-      input_.copy_entry(job.entry, *spool);
-      spool->finish();
-      HashSink sink(false, true);
-      sink.copy_range(fd, 0, entry.size, name_ + ": " + entry.path);
-      job.plain_digest = sink.plain_digest();
-      return;
-    }
-    HashSink sink(raw, decompress);
-    input_.copy_entry(job.entry, sink);
-    job.raw_digest = sink.raw_digest();
-    job.plain_digest = sink.plain_digest();
-  }
-
   void hash() {
-    std::vector<Job*> order;
-    for (auto& [entry, job] : jobs_) order.push_back(&job);
-    // Largest first, so that the workers finish together.
-    std::stable_sort(order.begin(), order.end(), [&](const Job* a, const Job* b) {
-      return index_.entries()[a->entry].size > index_.entries()[b->entry].size;
-    });
-    const auto run_job = [&](Job& job) {
-      try {
-        hash_one(job);
-      } catch (const Error& error) {
-        std::string text = error.what();
-        const auto prefix = name_ + ": " + index_.entries()[job.entry].path + ": ";
-        if (text.starts_with(prefix)) text = text.substr(prefix.size());
-        job.error = text;
-      } catch (const std::exception& error) {
-        job.error = error.what();
-      }
-    };
-    unsigned workers = settings_.threads != 0 ? settings_.threads : verify_threads();
-    // A compressed archive is one sequential stream: read it in entry order, on one thread.
-    if (input_.compression() != archive::Compression::none) workers = 1;
-    workers = static_cast<unsigned>(std::min<std::size_t>(workers, order.size()));
-    if (workers <= 1) {
-      if (input_.compression() != archive::Compression::none) {
-        for (auto& [entry, job] : jobs_) run_job(job);
-      } else {
-        for (auto* job : order) run_job(*job);
-      }
-    } else {
-      std::atomic<std::size_t> next{0};
-      std::vector<std::thread> threads;
-      threads.reserve(workers);
-      for (unsigned w = 0; w < workers; ++w) {
-        threads.emplace_back([&] {
-          for (std::size_t i = next++; i < order.size(); i = next++) run_job(*order[i]);
-        });
-      }
-      for (auto& thread : threads) thread.join();
-    }
+    std::vector<HashRequest> requests;
+    for (const auto& [entry, job] : jobs_) requests.push_back({entry, !job.raw.empty(), !job.plain.empty()});
+    const auto outcomes = hash_entries(input_, requests, settings_.threads != 0 ? settings_.threads : verify_threads());
+    std::size_t next = 0;
     for (auto& [entry_index, job] : jobs_) {
+      const auto& outcome = outcomes[next++];
       const auto& path = index_.entries()[entry_index].path;
-      if (job.error) {
-        problem(path, *job.error);
+      if (outcome.error) {
+        problem(path, *outcome.error);
         continue;
       }
       if (job.layer) ++result_.layers_checked;
       if (job.blob || path.starts_with(kBlobPrefix)) ++result_.blobs_checked;
       for (const auto& check : job.raw) {
-        if (job.raw_digest && *job.raw_digest != check.digest) {
-          problem(path, "content does not match its " + check.what + " " + check.digest + " (sha256 is " + *job.raw_digest + ")");
+        if (outcome.raw_digest && *outcome.raw_digest != check.digest) {
+          problem(path, "content does not match its " + check.what + " " + check.digest + " (sha256 is " + *outcome.raw_digest + ")");
         }
       }
       for (const auto& check : job.plain) {
-        if (job.plain_digest && *job.plain_digest != check.digest) {
+        if (outcome.plain_digest && *outcome.plain_digest != check.digest) {
           problem(path, "decompressed content does not match its " + check.what + " " + check.digest + " (sha256 is " +
-                            *job.plain_digest + ")");
+                            *outcome.plain_digest + ")");
         }
       }
     }

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dockerdiff/digest.hpp"
-#include "dockerdiff/error.hpp"
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::plan {
 

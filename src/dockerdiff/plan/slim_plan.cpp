@@ -8,13 +8,14 @@
 
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/archive/path.hpp"
-#include "dockerdiff/archive/tar_writer.hpp"
-#include "dockerdiff/error.hpp"
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/json.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/media_types.hpp"
 #include "dockerdiff/image/reader.hpp"
-#include "dockerdiff/version.hpp"
+#include "dockerdiff/plan/slim_record.hpp"
+#include "dockerdiff/plan/write_order.hpp"
 
 namespace dockerdiff::plan {
 
@@ -27,10 +28,6 @@ image::Layout output_layout(image::Layout input, LayoutMode mode) {
 }
 
 namespace {
-
-// Compact, key-sorted JSON: the same decisions always give the same bytes. A string that is not
-// UTF-8 (a base named on the command line) gets U+FFFD for its stray bytes instead of an exception.
-std::string dump(const json& document) { return document.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 PlannedEntry document_entry(std::string path, std::string content) {
   PlannedEntry entry;
@@ -49,7 +46,7 @@ PlannedEntry directory_entry(std::string path) {
   return entry;
 }
 
-std::string blob_path(std::string_view digest) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest)); }
+using image::blob_path;
 
 // Everything the plan needs to know about one input once decisions are made.
 class InputPlanner {
@@ -242,7 +239,7 @@ class InputPlanner {
         layers.push_back({{"mediaType", image::media_type::kOciLayerTar}, {"digest", layer.diff_id}, {"size", layer.size}});
         layer_paths.push_back(blob_path(layer.diff_id));
       }
-      const auto manifest = dump(json{
+      const auto manifest = compact_json(json{
           {"schemaVersion", 2},
           {"mediaType", image::media_type::kOciManifest},
           {"config", {{"mediaType", image::media_type::kOciConfig}, {"digest", image.config_digest}, {"size", config_text.size()}}},
@@ -262,9 +259,9 @@ class InputPlanner {
     }
     std::sort(documents.begin(), documents.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
     for (auto& document : documents) out.push_back(std::move(document));
-    out.push_back(document_entry("index.json", dump(index)));
-    out.push_back(document_entry("manifest.json", dump(docker_manifest)));
-    out.push_back(document_entry("oci-layout", dump(json{{"imageLayoutVersion", "1.0.0"}})));
+    out.push_back(document_entry("index.json", compact_json(index)));
+    out.push_back(document_entry("manifest.json", compact_json(docker_manifest)));
+    out.push_back(document_entry("oci-layout", compact_json(json{{"imageLayoutVersion", "1.0.0"}})));
     if (const auto repositories = index_.find("repositories"); repositories && entries()[*repositories].content) {
       out.push_back(document_entry("repositories", *entries()[*repositories].content));
     }
@@ -281,7 +278,7 @@ class InputPlanner {
       for (const auto& layer : image.layers) layer_paths.push_back(layer.path);
       docker_manifest.push_back({{"Config", image.config_path}, {"RepoTags", repo_tags(image.tags)}, {"Layers", layer_paths}});
     }
-    out.push_back(document_entry("manifest.json", dump(docker_manifest)));
+    out.push_back(document_entry("manifest.json", compact_json(docker_manifest)));
     return out;
   }
 
@@ -344,7 +341,7 @@ bool is_merged_document(const std::string& path) {
 class DocumentMerger {
  public:
   void add(const std::string& path, const std::string& content, const std::string& where) {
-    auto document = image::parse_json(content, where + ": " + path);
+    auto document = parse_json(content, where + ": " + path);
     if (path == "manifest.json") {
       for (auto& item : document) {
         if (std::find(manifest_.begin(), manifest_.end(), item) == manifest_.end()) manifest_.push_back(item);
@@ -365,9 +362,9 @@ class DocumentMerger {
   }
 
   void append_to(std::vector<PlannedEntry>& out) const {
-    if (!index_.is_null()) out.push_back(document_entry("index.json", dump(index_)));
-    if (!manifest_.empty()) out.push_back(document_entry("manifest.json", dump(manifest_)));
-    if (!repositories_.is_null()) out.push_back(document_entry("repositories", dump(repositories_)));
+    if (!index_.is_null()) out.push_back(document_entry("index.json", compact_json(index_)));
+    if (!manifest_.empty()) out.push_back(document_entry("manifest.json", compact_json(manifest_)));
+    if (!repositories_.is_null()) out.push_back(document_entry("repositories", compact_json(repositories_)));
   }
 
  private:
@@ -381,137 +378,6 @@ std::string document_content(const PlannedEntry& entry, const std::vector<PlanIn
   const auto& source = (*inputs[entry.input].entries)[entry.entry];
   if (!source.content) throw Error(inputs[entry.input].name + ": " + entry.path + ": not a JSON document");
   return *source.content;
-}
-
-std::string slim_record(const std::vector<ImageDecision>& images) {
-  auto list = json::array();
-  for (const auto& image : images) {
-    auto required = json::array();
-    for (const auto& layer : image.layers) {
-      if (!layer.dropped) continue;
-      required.push_back({{"chain_id", layer.chain_id},
-                          {"diff_id", layer.diff_id},
-                          {"provided_by", layer.provided_by},
-                          {"base_images", layer.provided_by_images}});
-    }
-    list.push_back({{"tags", image.tags},
-                    {"config_digest", image.config_digest},
-                    {"layers", image.layers.size()},
-                    {"required", required}});
-  }
-  return dump(json{{"schema", "dockerdiff.slim/v1"}, {"tool", "dockerdiff"}, {"version", kVersion}, {"images", list}});
-}
-
-archive::TarHeader header_of(const PlannedEntry& entry) {
-  archive::TarHeader header{entry.path, EntryType::regular, entry.size, entry.mode, entry.mtime, entry.data};
-  if (entry.kind == Kind::directory) header.type = EntryType::directory;
-  if (entry.kind == Kind::symlink) header.type = EntryType::symlink;
-  if (entry.kind == Kind::hardlink) header.type = EntryType::hardlink;
-  if (entry.kind == Kind::empty) header.size = 0;
-  return header;
-}
-
-constexpr std::uint64_t kPage = 4096;
-constexpr std::uint64_t kBlock = 512;
-constexpr std::uint64_t kAlignFrom = std::uint64_t{1} << 20;  // smaller copies gain nothing
-constexpr std::uint64_t kMovableCopy = std::uint64_t{64} << 10;  // configs, small metadata files
-constexpr std::size_t kMaxCandidates = 64;
-
-// The kernel copies a byte range fastest when it sits at the same offset within a page in the input
-// and in the output (about 25% less time on ext4). Tar entries are 512-byte blocks, so before each
-// large copy from a plain file this shifts it by moving small entries (documents, small files, empty
-// files, directories, symlinks): some written before it wait until after it, some from later come
-// first. Order within a tar does not matter to loaders; hard links, which must follow their targets,
-// never move, and every entry that was before one stays before it.
-std::vector<PlannedEntry> order_for_aligned_copies(std::vector<PlannedEntry> entries, const std::vector<PlanInput>& inputs) {
-  const auto source_offset = [&](const PlannedEntry& entry) -> std::optional<std::uint64_t> {
-    if (entry.kind != Kind::copy) return std::nullopt;
-    return (*inputs[entry.input].entries)[entry.entry].data_offset;
-  };
-  const auto movable = [](const PlannedEntry& entry) {
-    return entry.kind == Kind::document || entry.kind == Kind::empty || entry.kind == Kind::directory ||
-           entry.kind == Kind::symlink || (entry.kind == Kind::copy && entry.size < kMovableCopy);
-  };
-  std::vector<std::uint64_t> blocks;  // each entry's size in 512-byte blocks
-  for (const auto& entry : entries) blocks.push_back(archive::tar_entry_size(header_of(entry)) / kBlock);
-  constexpr std::uint64_t kBlocksPerPage = kPage / kBlock;
-
-  std::vector<PlannedEntry> out;
-  std::vector<bool> done(entries.size(), false);
-  std::vector<std::size_t> held;  // movable entries passed but not yet written, in order
-  std::uint64_t position = 0;     // in blocks
-  const auto emit = [&](std::size_t i) {
-    done[i] = true;
-    position += blocks[i];
-    out.push_back(std::move(entries[i]));
-  };
-
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (done[i]) continue;
-    if (movable(entries[i])) {
-      held.push_back(i);
-      continue;
-    }
-    std::set<std::size_t> deferred;
-    std::vector<std::size_t> pulled;
-    const auto offset = source_offset(entries[i]);
-    if (offset && entries[i].size >= kAlignFrom) {
-      std::uint64_t before = position;
-      for (const auto j : held) before += blocks[j];
-      const auto header_blocks = archive::tar_header_size(header_of(entries[i])) / kBlock;
-      const auto need = (*offset % kPage / kBlock + kBlocksPerPage - (before + header_blocks) % kBlocksPerPage) % kBlocksPerPage;
-      // Fewest moves whose blocks add up to `need` (mod 8): a held entry deferred takes its blocks
-      // away, a later one pulled forward adds them.
-      struct Move {
-        std::size_t entry;
-        bool defer;
-      };
-      std::vector<std::optional<std::vector<Move>>> reach(kBlocksPerPage);
-      reach[0] = std::vector<Move>{};
-      std::vector<Move> candidates;
-      for (const auto j : held) candidates.push_back({j, true});
-      for (std::size_t j = i + 1; j < entries.size() && candidates.size() < kMaxCandidates; ++j) {
-        if (!done[j] && movable(entries[j])) candidates.push_back({j, false});
-      }
-      for (std::size_t c = 0; c < candidates.size() && need != 0; ++c) {
-        const auto step = blocks[candidates[c].entry] % kBlocksPerPage;
-        const auto shift = candidates[c].defer ? (kBlocksPerPage - step) % kBlocksPerPage : step;
-        auto next = reach;
-        for (std::size_t r = 0; r < reach.size(); ++r) {
-          if (!reach[r]) continue;
-          const auto to = (r + shift) % kBlocksPerPage;
-          if (!next[to] || next[to]->size() > reach[r]->size() + 1) {
-            next[to] = *reach[r];
-            next[to]->push_back(candidates[c]);
-          }
-        }
-        reach = std::move(next);
-      }
-      if (need != 0 && reach[need]) {
-        for (const auto& move : *reach[need]) {
-          if (move.defer) {
-            deferred.insert(move.entry);
-          } else {
-            pulled.push_back(move.entry);
-          }
-        }
-      }
-    }
-    std::vector<std::size_t> still_held;
-    for (const auto j : held) {
-      if (deferred.contains(j)) {
-        still_held.push_back(j);
-      } else {
-        emit(j);
-      }
-    }
-    held = std::move(still_held);
-    std::sort(pulled.begin(), pulled.end());
-    for (const auto j : pulled) emit(j);
-    emit(i);
-  }
-  for (const auto j : held) emit(j);
-  return out;
 }
 
 }  // namespace
@@ -558,7 +424,7 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
     }
     emitted.insert(entry.path);
   }
-  plan.entries.push_back(document_entry(kSlimRecordPath, slim_record(plan.images)));
+  plan.entries.push_back(document_entry(kSlimRecordPath, slim_record_json(plan.images)));
   plan.entries = order_for_aligned_copies(std::move(plan.entries), inputs);
   return plan;
 }

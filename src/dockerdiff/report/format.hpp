@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <string>
 
+#include "dockerdiff/util/units.hpp"
+
 namespace dockerdiff::report {
 
-// "1.5 GiB", "200.0 MiB", "512 B".
-std::string human_bytes(std::uint64_t bytes);
 // "89.5%" of part / whole (0.0% for an empty whole).
 std::string percent(double ratio);
 // "sha256:0123456789ab": enough of a digest to tell layers apart on a terminal.

@@ -1,36 +1,37 @@
-#include "dockerdiff/digest.hpp"
+#include "dockerdiff/util/digest.hpp"
 
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <stdexcept>
+
+#include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff {
 
+// Owns the context: a constructor that fails after creating it still frees it.
 struct Sha256::State {
-  EVP_MD_CTX* context = nullptr;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
 };
 
 Sha256::Sha256() : state_(std::make_unique<State>()) {
-  state_->context = EVP_MD_CTX_new();
-  if (state_->context == nullptr || EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
+  if (state_->context == nullptr || EVP_DigestInit_ex(state_->context.get(), EVP_sha256(), nullptr) != 1) {
+    throw Error("OpenSSL: cannot initialise SHA-256");
   }
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(state_->context); }
+Sha256::~Sha256() = default;
 
 void Sha256::update(const void* data, std::size_t size) {
-  if (size != 0 && EVP_DigestUpdate(state_->context, data, size) != 1) {
-    throw std::runtime_error("OpenSSL: SHA-256 update failed");
+  if (size != 0 && EVP_DigestUpdate(state_->context.get(), data, size) != 1) {
+    throw Error("OpenSSL: SHA-256 update failed");
   }
 }
 
 std::string Sha256::digest() {
   unsigned char raw[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_DigestFinal_ex(state_->context, raw, &length) != 1) {
-    throw std::runtime_error("OpenSSL: SHA-256 final failed");
+  if (EVP_DigestFinal_ex(state_->context.get(), raw, &length) != 1) {
+    throw Error("OpenSSL: SHA-256 final failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "sha256:";

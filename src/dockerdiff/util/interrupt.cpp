@@ -1,4 +1,4 @@
-#include "dockerdiff/interrupt.hpp"
+#include "dockerdiff/util/interrupt.hpp"
 
 #include <pthread.h>
 #include <signal.h>
