@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   } catch (const Error& error) {
     interrupt::settle();  // an error the cleanup of a signal caused is not reported
     std::cerr << "dockerdiff: " << printable_line(error.what()) << "\n";
-    return error.exit_code();
+    return static_cast<int>(error.status());
   } catch (const std::bad_alloc&) {
     interrupt::settle();
     std::cerr << "dockerdiff: out of memory\n";

@@ -4,23 +4,43 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace dockerdiff {
 
-// The one error type of the tool. Its message is a single line that names the file and the problem;
-// main() prints it and exits with exit_code() (1 for bad input, 2 for bad usage).
-class Error : public std::runtime_error {
+// How the process ends when an Error reaches main().
+enum class ExitStatus { bad_input = 1, bad_usage = 2 };
+
+// The one error type of the tool: what it concerns (a file, an archive path inside a file, an option,
+// a command; may be empty) and what is wrong with it. main() prints "dockerdiff: <subject>: <problem>"
+// as one line and exits with status().
+class Error : public std::exception {
  public:
-  explicit Error(const std::string& message, int exit_code = 1)
-      : std::runtime_error(message), exit_code_(exit_code) {}
-  int exit_code() const noexcept { return exit_code_; }
+  Error(std::string subject, std::string problem, ExitStatus status = ExitStatus::bad_input)
+      : subject_(std::move(subject)), problem_(std::move(problem)), status_(status),
+        message_(subject_.empty() ? problem_ : subject_ + ": " + problem_) {}
+  // Transitional: a message already joined. Being replaced by (subject, problem).
+  explicit Error(const std::string& message) : Error("", message) {}
+
+  const std::string& subject() const noexcept { return subject_; }
+  const std::string& problem() const noexcept { return problem_; }
+  ExitStatus status() const noexcept { return status_; }
+  // "<subject>: <problem>", or the problem alone.
+  const char* what() const noexcept override { return message_.c_str(); }
 
  private:
-  int exit_code_;
+  std::string subject_;
+  std::string problem_;
+  ExitStatus status_;
+  std::string message_;
 };
 
 // A command line that cannot be carried out as written.
-inline Error usage_error(const std::string& message) { return Error(message, 2); }
+inline Error usage_error(std::string subject, std::string problem) {
+  return Error(std::move(subject), std::move(problem), ExitStatus::bad_usage);
+}
+// Transitional: a message already joined.
+inline Error usage_error(const std::string& message) { return Error("", message, ExitStatus::bad_usage); }
 
 // `text` as one printable line, however hostile the names and values it quotes from an archive:
 // control characters (a newline, an escape sequence for the terminal) are written as \n, \t, \xNN
