@@ -16,7 +16,7 @@ namespace dockerdiff::commands {
 namespace {
 
 // One printable line, whatever the archive's names hold (see printable_line).
-std::string line_of(const std::string& archive, const image::VerifyProblem& problem) {
+std::string line_of(const std::string& archive, const image::Problem& problem) {
   return printable_line(archive + ": " + (problem.path.empty() ? "" : problem.path + ": ") + problem.problem);
 }
 

@@ -6,18 +6,12 @@
 
 #include "dockerdiff/archive/archive_input.hpp"
 #include "dockerdiff/image/base_set.hpp"
+#include "dockerdiff/image/walk.hpp"
 
 namespace dockerdiff::image {
 
-// One thing wrong with an archive: the archive path it concerns ("" for the archive as a whole)
-// and what is wrong, as one line.
-struct VerifyProblem {
-  std::string path;
-  std::string problem;
-};
-
 struct VerifyResult {
-  std::vector<VerifyProblem> problems;
+  std::vector<Problem> problems;
   std::size_t layers_checked = 0;  // distinct non-empty layer entries rehashed against their diff_id
   std::size_t blobs_checked = 0;   // distinct blob entries hashed against their digest
   bool sound() const { return problems.empty(); }
@@ -28,9 +22,9 @@ struct VerifySettings {
   unsigned threads = 0;            // hashing workers; 0: verify_threads() (env, else hardware_concurrency)
 };
 
-// Checks the structure of an opened input (manifest.json, index.json, manifests, configs agree) and
-// rehashes every layer (decompressed where it is a gzip/zstd blob) against its diff_id and every
-// blob against its digest. Collects every problem instead of stopping at the first.
+// Checks the structure of an opened input (the document walk, collecting every problem) and rehashes
+// every layer (decompressed where it is a gzip/zstd blob) against its diff_id and every blob against
+// its digest. Collects every problem instead of stopping at the first.
 VerifyResult verify_archive(archive::ArchiveInput& input, const VerifySettings& settings = {});
 
 // DOCKERDIFF_VERIFY_THREADS when set to a positive number, else std::thread::hardware_concurrency().
