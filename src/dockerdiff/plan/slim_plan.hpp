@@ -8,6 +8,7 @@
 #include "dockerdiff/archive/tar_entry.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/model.hpp"
+#include "dockerdiff/plan/planned_entry.hpp"
 
 // The pure middle of the pipeline: given what the inputs hold and what the host has, decide every
 // entry of the output. No I/O happens here, so every decision can be tested without files.
@@ -25,25 +26,6 @@ struct PlanInput {
   std::string name;                                   // as the user named it
   const std::vector<archive::TarEntry>* entries = nullptr;
   const image::ImageArchive* images = nullptr;
-};
-
-struct PlannedEntry {
-  enum class Kind {
-    directory,
-    copy,      // data of entry `entry` of input `input`
-    document,  // `data` is the content (generated or rewritten metadata)
-    empty,     // a zero-length regular file: a dropped layer the host already has
-    symlink,   // `data` is the target
-    hardlink,  // `data` is the target path
-  };
-  Kind kind = Kind::copy;
-  std::string path;
-  std::size_t input = 0;
-  std::size_t entry = 0;
-  std::uint64_t size = 0;  // copy: bytes to copy
-  std::string data;
-  std::uint32_t mode = 0644;
-  std::int64_t mtime = 0;
 };
 
 struct LayerDecision {
