@@ -27,6 +27,20 @@ json record_requiring(const std::vector<std::string>& layers, std::size_t droppe
           {"images", {{{"tags", {"app:1"}}, {"config_digest", sha256_digest("config")}, {"layers", layers.size()}, {"required", required}}}}};
 }
 
+// slim writes the record and check reads it through the same types: what was required comes back.
+TEST(SlimRecordTest, WhatSlimRecordsCheckReadsBack) {
+  const std::vector<ImageRequirement> written{
+      {{"app:1", "registry.example/app:1"},
+       sha256_digest("config"),
+       {{chain_ids({diff("os")})[0], diff("os"), "base.tar", {"base:1", "base:latest"}, {}}},
+       3},
+      {{}, sha256_digest("config 2"), {}, 1},
+  };
+  const auto read = requirements_from_record(json::parse(slim_record_json(written)), "dockerdiff.json");
+  EXPECT_EQ(read, written);
+  EXPECT_EQ(json::parse(slim_record_json(written)).at("schema"), "dockerdiff.slim/v1");
+}
+
 TEST(HostCheckTest, AHostWithTheBaseHasEverything) {
   const auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
   image::BaseSet host;

@@ -11,6 +11,7 @@
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
+#include "dockerdiff/plan/slim_record.hpp"
 #include "dockerdiff/archive/tar_layout.hpp"
 
 namespace dockerdiff::plan {

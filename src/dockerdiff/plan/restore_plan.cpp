@@ -9,6 +9,7 @@
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
+#include "dockerdiff/plan/slim_record.hpp"
 
 namespace dockerdiff::plan {
 

@@ -181,7 +181,7 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
     assembler.add(i, planner.plan(plan.layout));
   }
   plan.entries = std::move(assembler).finish();
-  plan.entries.push_back(document_entry(kSlimRecordPath, slim_record_json(plan.images)));
+  plan.entries.push_back(document_entry(kSlimRecordPath, slim_record_json(recorded_requirements(plan.images))));
   plan.entries = order_for_aligned_copies(std::move(plan.entries), inputs);
   return plan;
 }

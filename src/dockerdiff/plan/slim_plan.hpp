@@ -58,7 +58,4 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
 // The layout an input gets in the output.
 image::Layout output_layout(image::Layout input, LayoutMode mode);
 
-// The name of the record a slim archive carries at its root.
-inline constexpr const char* kSlimRecordPath = "dockerdiff.json";
-
 }  // namespace dockerdiff::plan

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dockerdiff/util/digest.hpp"
+#include "dockerdiff/util/error.hpp"
 #include "dockerdiff/util/json.hpp"
 #include "dockerdiff/version.hpp"
 
@@ -9,23 +11,80 @@ namespace dockerdiff::plan {
 
 using nlohmann::json;
 
-std::string slim_record_json(const std::vector<ImageDecision>& images) {
+std::vector<ImageRequirement> recorded_requirements(const std::vector<ImageDecision>& images) {
+  std::vector<ImageRequirement> out;
+  for (const auto& image : images) {
+    ImageRequirement requirement{image.tags, image.config_digest, {}, image.layers.size()};
+    for (const auto& layer : image.layers) {
+      if (layer.dropped) requirement.required.push_back({layer.chain_id, layer.diff_id, layer.provided_by, layer.provided_by_images, {}});
+    }
+    out.push_back(std::move(requirement));
+  }
+  return out;
+}
+
+std::string slim_record_json(const std::vector<ImageRequirement>& images) {
   auto list = json::array();
   for (const auto& image : images) {
     auto required = json::array();
-    for (const auto& layer : image.layers) {
-      if (!layer.dropped) continue;
+    for (const auto& layer : image.required) {
       required.push_back({{"chain_id", layer.chain_id},
                           {"diff_id", layer.diff_id},
                           {"provided_by", layer.provided_by},
-                          {"base_images", layer.provided_by_images}});
+                          {"base_images", layer.base_images}});
     }
     list.push_back({{"tags", image.tags},
                     {"config_digest", image.config_digest},
-                    {"layers", image.layers.size()},
+                    {"layers", image.layer_count},
                     {"required", required}});
   }
   return compact_json(json{{"schema", "dockerdiff.slim/v1"}, {"tool", "dockerdiff"}, {"version", kVersion}, {"images", list}});
+}
+
+namespace {
+
+std::vector<std::string> strings(const json& object, const char* key, const std::string& where) {
+  std::vector<std::string> out;
+  if (!object.contains(key) || object.at(key).is_null()) return out;
+  if (!object.at(key).is_array()) throw Error(where + ": \"" + key + "\" is not a list");
+  for (const auto& item : object.at(key)) {
+    if (!item.is_string()) throw Error(where + ": \"" + key + "\" holds a non-string");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string string_of(const json& object, const char* key, const std::string& where) {
+  if (!object.contains(key) || !object.at(key).is_string()) throw Error(where + ": missing string \"" + key + "\"");
+  return object.at(key).get<std::string>();
+}
+
+}  // namespace
+
+std::vector<ImageRequirement> requirements_from_record(const json& record, const std::string& where) {
+  if (!record.is_object() || !record.contains("images") || !record.at("images").is_array()) {
+    throw Error(where + ": not a dockerdiff record (no \"images\" list)");
+  }
+  std::vector<ImageRequirement> images;
+  for (const auto& item : record.at("images")) {
+    ImageRequirement image;
+    image.tags = strings(item, "tags", where);
+    image.config_digest = string_of(item, "config_digest", where);
+    if (item.contains("layers") && item.at("layers").is_number_unsigned()) image.layer_count = item.at("layers").get<std::size_t>();
+    if (!item.contains("required") || !item.at("required").is_array()) throw Error(where + ": missing \"required\" list");
+    for (const auto& layer : item.at("required")) {
+      RequiredLayer required{string_of(layer, "chain_id", where), string_of(layer, "diff_id", where),
+                             layer.contains("provided_by") && layer.at("provided_by").is_string()
+                                 ? layer.at("provided_by").get<std::string>()
+                                 : std::string(),
+                             strings(layer, "base_images", where),
+                             {}};
+      if (!is_sha256_digest(required.chain_id)) throw Error(where + ": \"" + required.chain_id + "\" is not a chain ID");
+      image.required.push_back(std::move(required));
+    }
+    images.push_back(std::move(image));
+  }
+  return images;
 }
 
 }  // namespace dockerdiff::plan
