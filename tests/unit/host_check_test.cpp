@@ -7,6 +7,8 @@
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/plan/host_check.hpp"
+#include "dockerdiff/report/format.hpp"
+#include "dockerdiff/report/host_reports.hpp"
 
 namespace dockerdiff::plan {
 namespace {
@@ -141,6 +143,29 @@ TEST(InventoryTest, MakeInventoryRoundTripsIntoABaseSet) {
   EXPECT_NE(host.find(chain_ids({diff("os"), diff("app")})[1]), nullptr);
   EXPECT_EQ(host.find(diff("app")), nullptr);
   EXPECT_EQ(host.find(diff("os"))->images, (std::vector<std::string>{"os:1", "app:1"}));
+}
+
+// check's output is data until it is printed: one image misses a layer, another loads whole.
+TEST(CheckReportTest, NamesWhatIsMissingAndWhatLoads) {
+  auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  images.push_back({{}, sha256_digest("config 2"), {}, 1});
+  image::BaseSet host;
+  host.add_image("docker", "os:1", {diff("os")});
+  report::CheckOutcome outcome;
+  for (const auto& check : check_host(images, host)) {
+    if (check.missing.empty()) {
+      outcome.complete.push_back(check.image);
+    } else {
+      outcome.missing.push_back(check);
+    }
+  }
+  const auto text = report::check_text(outcome);
+  EXPECT_NE(text.find("app:1: missing 1 of 2 layers the host must have:\n  chain " + chain_ids({diff("os"), diff("libs")})[1]),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("from base.tar [base:1]"), std::string::npos) << text;
+  EXPECT_NE(text.find(report::short_digest(sha256_digest("config 2")) + ": ok (0 layers come from the host)"), std::string::npos) << text;
+  EXPECT_EQ(report::check_warning(outcome), "");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/plan/restore_plan.hpp"
+#include "dockerdiff/report/host_reports.hpp"
 
 namespace dockerdiff::commands {
 
@@ -63,9 +64,7 @@ int run_restore(const RestoreOptions& options) {
     file.commit();
   }
 
-  std::cerr << "dockerdiff restore: " << (options.output == "-" ? std::string("stdout") : options.output) << ": "
-            << restore.refilled.size() << " layer" << (restore.refilled.size() == 1 ? "" : "s") << " refilled, "
-            << image::layout_name(restore.plan.layout) << " layout\n";
+  std::cerr << report::restore_summary(options.output == "-" ? std::string("stdout") : options.output, restore);
   return 0;
 }
 

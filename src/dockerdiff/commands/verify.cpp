@@ -10,17 +10,9 @@
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/verify.hpp"
+#include "dockerdiff/report/host_reports.hpp"
 
 namespace dockerdiff::commands {
-
-namespace {
-
-// One printable line, whatever the archive's names hold (see printable_line).
-std::string line_of(const std::string& archive, const image::Problem& problem) {
-  return printable_line(archive + ": " + (problem.path.empty() ? "" : problem.path + ": ") + problem.problem);
-}
-
-}  // namespace
 
 int run_verify(const VerifyOptions& options) {
   image::BaseSet bases;
@@ -42,26 +34,11 @@ int run_verify(const VerifyOptions& options) {
   }
 
   if (options.json) {
-    auto problems = nlohmann::json::array();
-    for (const auto& problem : result.problems) {
-      problems.push_back({{"path", problem.path}, {"problem", problem.problem}, {"message", line_of(name, problem)}});
-    }
-    const nlohmann::json report{{"archive", name},
-                                {"sound", result.sound()},
-                                {"problems", problems},
-                                {"layers_checked", result.layers_checked},
-                                {"blobs_checked", result.blobs_checked}};
     // Replace, not throw: entry names are bytes from the archive, not necessarily UTF-8.
-    std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << report::verify_json(name, result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    for (const auto& problem : result.problems) std::cout << line_of(name, problem) << "\n";
-    if (result.sound()) {
-      std::cerr << printable_line(name) << ": sound (" << result.layers_checked << " layers, " << result.blobs_checked
-                << " blobs checked)\n";
-    } else {
-      std::cerr << printable_line(name) << ": " << result.problems.size() << (result.problems.size() == 1 ? " problem" : " problems")
-                << "\n";
-    }
+    std::cout << report::verify_problem_lines(name, result);
+    std::cerr << report::verify_summary(name, result);
   }
   return result.sound() ? 0 : 1;
 }
