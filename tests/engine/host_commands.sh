@@ -12,7 +12,11 @@ trap 'docker_reset_to_bases >/dev/null 2>&1 || true' EXIT
 command -v docker >/dev/null || fail "no docker client in PATH (dockerdiff runs \`docker\`)"
 
 docker_reset_to_bases
-"$DOCKERDIFF" inventory -o "$work/inventory.json" || fail "dockerdiff inventory failed"
+# Docker 26 does not tell its containerd socket, and this dockerd runs a containerd of its own.
+inventory_env=()
+if [ "$DOCKER_STORE" = containerd ] && [ "$(docker_server_major)" -lt 27 ]; then inventory_env=(CONTAINERD_ADDRESS="$CONTAINERD_SOCK"); fi
+env "${inventory_env[@]}" "$DOCKERDIFF" inventory -o "$work/inventory.json" 2>"$work/inventory.err" ||
+  { cat "$work/inventory.err"; fail "dockerdiff inventory failed"; }
 grep -q '"schema": "dockerdiff.inventory/v1"' "$work/inventory.json" || fail "inventory has no schema line"
 for base in "${BASES[@]}"; do
   grep -q "\"$base:1\"" "$work/inventory.json" || fail "the inventory does not list $base:1"
@@ -20,6 +24,16 @@ done
 # The bottom layer of every image is its own chain ID: it must be among the chain IDs.
 read -r bottom _ <<<"$(expected_diff_ids app2)"
 grep -q "\"$bottom\"" "$work/inventory.json" || fail "the inventory lacks the base's bottom chain ID $bottom"
+# A containerd image store holds blobs: the inventory records each with its layer's diff_id, and
+# only blobs the content store holds. A classic store records none.
+blob=$(jq -r --arg d "$bottom" '[.blobs // [] | .[] | select(.diff_id == $d) | .digest] | first // empty' "$work/inventory.json")
+if [ "$DOCKER_STORE" = containerd ]; then
+  [ -n "$blob" ] || { cat "$work/inventory.err"; fail "the inventory of a containerd store records no blob of the bottom layer $bottom"; }
+  ctrc -n moby content ls --quiet | grep -qx "$blob" || fail "the inventory records blob $blob, which the content store does not hold"
+  note "$ENGINE: inventory records $(jq '.blobs | length' "$work/inventory.json") blobs"
+else
+  expect_eq "blobs recorded for a classic store" "$(jq 'has("blobs")' "$work/inventory.json")" false
+fi
 
 # Slim against the inventory: app2 (FROM base2, FROM base) drops the two base layers.
 "$DOCKERDIFF" slim "$IMAGES/legacy/multi.tar" -b "$work/inventory.json" -o "$work/multi.tar" --report "$work/report.json" -q ||

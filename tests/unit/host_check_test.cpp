@@ -1,6 +1,8 @@
 // check and inventory without an engine: the pure parts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/util/digest.hpp"
@@ -143,6 +145,37 @@ TEST(InventoryTest, MakeInventoryRoundTripsIntoABaseSet) {
   EXPECT_NE(host.find(chain_ids({diff("os"), diff("app")})[1]), nullptr);
   EXPECT_EQ(host.find(diff("app")), nullptr);
   EXPECT_EQ(host.find(diff("os"))->images, (std::vector<std::string>{"os:1", "app:1"}));
+}
+
+// On a containerd image store the inventory also records the blobs the store holds per layer; an
+// inventory without them (older files, classic stores) reads as before.
+TEST(InventoryTest, BlobsTheStoreHoldsRoundTripIntoABaseSet) {
+  const json inspected = json::array(
+      {{{"Id", "sha256:" + std::string(64, 'a')}, {"RepoTags", {"os:1"}}, {"RootFS", {{"Type", "layers"}, {"Layers", {diff("os")}}}}}});
+  const image::HostBlob gzip{diff("os"), sha256_digest("gzip form of os"), "application/vnd.oci.image.layer.v1.tar+gzip", 1234};
+  const image::HostBlob plain{diff("os"), diff("os"), "application/vnd.oci.image.layer.v1.tar", 4096};
+  const auto inventory = image::make_inventory("docker", inspected, {gzip, plain, gzip});
+  ASSERT_EQ(inventory["blobs"].size(), 2U);  // each blob once
+  image::BaseSet host;
+  host.add_inventory("inventory.json", inventory);
+  auto blobs = host.blobs_of(diff("os"));
+  std::sort(blobs.begin(), blobs.end(), [](const auto& a, const auto& b) { return a.digest < b.digest; });
+  auto expected = std::vector<image::HostBlob>{gzip, plain};
+  std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) { return a.digest < b.digest; });
+  EXPECT_EQ(blobs, expected);
+  EXPECT_TRUE(host.blobs_of(diff("app")).empty());
+
+  auto older = inventory;
+  older.erase("blobs");
+  image::BaseSet older_host;
+  older_host.add_inventory("old.json", older);
+  EXPECT_NE(older_host.find(chain_ids({diff("os")})[0]), nullptr);
+  EXPECT_TRUE(older_host.blobs_of(diff("os")).empty());
+
+  auto broken = inventory;
+  broken["blobs"][0].erase("size");
+  image::BaseSet broken_host;
+  EXPECT_THROW(broken_host.add_inventory("broken.json", broken), Error);
 }
 
 // check's output is data until it is printed: one image misses a layer, another loads whole.

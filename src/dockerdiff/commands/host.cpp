@@ -7,6 +7,7 @@
 #include "dockerdiff/archive/atomic_output.hpp"
 #include "dockerdiff/archive/byte_sink.hpp"
 #include "dockerdiff/commands/sources.hpp"
+#include "dockerdiff/engine/layer_blobs.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/util/json.hpp"
 #include "dockerdiff/image/base_set.hpp"
@@ -21,7 +22,20 @@ namespace dockerdiff::commands {
 int run_inventory(const InventoryOptions& options) {
   if (!options.output.empty() && options.output != "-") archive::check_output_destination(options.output);
   const auto engine = std::string(engine::engine_program(options.engine));
-  const auto text = image::make_inventory(engine, engine::inspect_all_images(options.engine)).dump(2) + "\n";
+  const auto images = engine::inspect_all_images(options.engine);
+  // A containerd image store needs the very blobs a manifest names: the inventory records them.
+  std::vector<image::HostBlob> blobs;
+  if (options.engine == engine::EngineKind::docker) {
+    if (const auto store = engine::docker_containerd_store()) {
+      auto listing = engine::list_layer_blobs(*store);
+      if (!listing.unavailable.empty()) {
+        std::cerr << "dockerdiff: warning: docker uses the containerd image store, and its content cannot be listed ("
+                  << listing.unavailable << "): the inventory records chain IDs only, not the blobs this host holds\n";
+      }
+      blobs = std::move(listing.blobs);
+    }
+  }
+  const auto text = image::make_inventory(engine, images, blobs).dump(2) + "\n";
   if (options.output.empty() || options.output == "-") {
     std::cout << text;
     return 0;

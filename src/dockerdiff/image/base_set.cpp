@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/util/error.hpp"
@@ -66,7 +67,33 @@ std::string first_tag(const json& image) {
   return {};
 }
 
+HostBlob host_blob(const json& item, const std::string& base) {
+  const auto text = [&](const char* key) {
+    if (!item.is_object() || !item.contains(key) || !item.at(key).is_string()) {
+      throw Error(base + ": \"blobs\" holds " + describe(item) + " without a string \"" + key + "\"");
+    }
+    return item.at(key).get<std::string>();
+  };
+  HostBlob blob{text("diff_id"), text("digest"), text("media_type"), 0};
+  if (!is_sha256_digest(blob.diff_id) || !is_sha256_digest(blob.digest)) {
+    throw Error(base + ": \"blobs\" holds a blob whose digest or diff_id is not a sha256 digest");
+  }
+  if (!item.contains("size") || !item.at("size").is_number_unsigned()) throw Error(base + ": \"blobs\" holds a blob without a size");
+  blob.size = item.at("size").get<std::uint64_t>();
+  return blob;
+}
+
 }  // namespace
+
+void BaseSet::add_blob(const HostBlob& blob) {
+  auto& known = blobs_[blob.diff_id];
+  if (std::find(known.begin(), known.end(), blob) == known.end()) known.push_back(blob);
+}
+
+std::vector<HostBlob> BaseSet::blobs_of(const std::string& diff_id) const {
+  const auto it = blobs_.find(diff_id);
+  return it == blobs_.end() ? std::vector<HostBlob>{} : it->second;
+}
 
 void BaseSet::add_inventory(const std::string& base, const json& document) {
   const auto add_item = [&](const json& item) {
@@ -97,12 +124,16 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
       if (!document.at("images").is_array()) throw Error(base + ": \"images\" is not a list");
       for (const auto& item : document.at("images")) add_item(item);
     }
+    if (document.contains("blobs")) {
+      if (!document.at("blobs").is_array()) throw Error(base + ": \"blobs\" is not a list");
+      for (const auto& item : document.at("blobs")) add_blob(host_blob(item, base));
+    }
     return;
   }
   throw Error(base + ": not an inventory: expected a list, or an object with \"chain_ids\" or \"images\"");
 }
 
-json make_inventory(const std::string& engine, const json& inspected) {
+json make_inventory(const std::string& engine, const json& inspected, const std::vector<HostBlob>& blobs) {
   if (!inspected.is_array()) throw Error(engine + ": image inspect did not print a list");
   std::set<std::string> all_chains;
   std::map<std::string, json> images;  // by ID, for a stable order
@@ -121,7 +152,23 @@ json make_inventory(const std::string& engine, const json& inspected) {
   }
   auto list = json::array();
   for (auto& [id, image] : images) list.push_back(std::move(image));
-  return {{"schema", "dockerdiff.inventory/v1"}, {"engine", engine}, {"chain_ids", all_chains}, {"images", list}};
+  json inventory{{"schema", "dockerdiff.inventory/v1"}, {"engine", engine}, {"chain_ids", all_chains}, {"images", list}};
+  if (!blobs.empty()) {
+    std::set<std::pair<std::string, std::string>> seen;  // (digest, diff_id), sorted
+    std::vector<const HostBlob*> sorted;
+    for (const auto& blob : blobs) {
+      if (seen.emplace(blob.digest, blob.diff_id).second) sorted.push_back(&blob);
+    }
+    std::sort(sorted.begin(), sorted.end(), [](const HostBlob* a, const HostBlob* b) {
+      return std::tie(a->diff_id, a->digest) < std::tie(b->diff_id, b->digest);
+    });
+    auto list_of_blobs = json::array();
+    for (const auto* blob : sorted) {
+      list_of_blobs.push_back({{"diff_id", blob->diff_id}, {"digest", blob->digest}, {"media_type", blob->media_type}, {"size", blob->size}});
+    }
+    inventory["blobs"] = std::move(list_of_blobs);
+  }
+  return inventory;
 }
 
 const BaseSet::Provider* BaseSet::find(const std::string& chain_id) const {

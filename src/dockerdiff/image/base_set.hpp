@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +11,17 @@
 #include "dockerdiff/image/model.hpp"
 
 namespace dockerdiff::image {
+
+// A blob a host's containerd content store holds for a layer: one form of it (the uncompressed tar,
+// whose digest is the diff_id, or a gzip / zstd blob with a digest of its own).
+struct HostBlob {
+  std::string diff_id;
+  std::string digest;
+  std::string media_type;
+  std::uint64_t size = 0;
+
+  bool operator==(const HostBlob&) const = default;
+};
 
 // The layers a host already has, as chain IDs: the union of every base named with -b.
 class BaseSet {
@@ -27,16 +39,24 @@ class BaseSet {
   // list of chain IDs, or a list of diff_id lists. `base` names it in errors.
   void add_inventory(const std::string& base, const nlohmann::json& document);
 
+  // A blob the host holds (from an inventory of a containerd image store).
+  void add_blob(const HostBlob& blob);
+  // The blobs recorded for the layer with this diff_id: none when unknown (older inventories,
+  // classic stores, podman).
+  std::vector<HostBlob> blobs_of(const std::string& diff_id) const;
+
   // The provider of a chain ID (the first base that has it), or nullptr.
   const Provider* find(const std::string& chain_id) const;
   std::size_t size() const { return providers_.size(); }
 
  private:
   std::map<std::string, Provider> providers_;
+  std::map<std::string, std::vector<HostBlob>> blobs_;  // by diff_id
 };
 
 // The inventory document (schema dockerdiff.inventory/v1) for what an engine's `image inspect`
 // printed: every chain ID, and per image its ID, tags and diff_ids; sorted, so it is deterministic.
-nlohmann::json make_inventory(const std::string& engine, const nlohmann::json& inspected);
+// With `blobs` (a containerd image store), also the blobs the store holds for those layers.
+nlohmann::json make_inventory(const std::string& engine, const nlohmann::json& inspected, const std::vector<HostBlob>& blobs = {});
 
 }  // namespace dockerdiff::image
