@@ -29,7 +29,7 @@ grep -q "\"$bottom\"" "$work/inventory.json" || fail "the inventory lacks the ba
 blob=$(jq -r --arg d "$bottom" '[.blobs // [] | .[] | select(.diff_id == $d) | .digest] | first // empty' "$work/inventory.json")
 if [ "$DOCKER_STORE" = containerd ]; then
   [ -n "$blob" ] || { cat "$work/inventory.err"; fail "the inventory of a containerd store records no blob of the bottom layer $bottom"; }
-  ctrc -n moby content ls --quiet | grep -qx "$blob" || fail "the inventory records blob $blob, which the content store does not hold"
+  ctr --address "$CONTAINERD_SOCK" -n moby content ls --quiet | grep -qx "$blob" || fail "the inventory records blob $blob, which the content store does not hold"
   note "$ENGINE: inventory records $(jq '.blobs | length' "$work/inventory.json") blobs"
 else
   expect_eq "blobs recorded for a classic store" "$(jq 'has("blobs")' "$work/inventory.json")" false
