@@ -13,13 +13,13 @@ command -v docker >/dev/null || fail "no docker client in PATH (dockerdiff runs 
 
 docker_reset_to_bases
 "$DOCKERDIFF" inventory -o "$work/inventory.json" || fail "dockerdiff inventory failed"
-grep -q '"schema": "dockerdiff.inventory/v1"' "$work/inventory.json" || fail "inventory has no schema line"
+expect_grep "inventory has no schema line" "$work/inventory.json" '"schema": "dockerdiff.inventory/v1"'
 for base in "${BASES[@]}"; do
-  grep -q "\"$base:1\"" "$work/inventory.json" || fail "the inventory does not list $base:1"
+  expect_grep "the inventory does not list $base:1" "$work/inventory.json" "\"$base:1\""
 done
 # The bottom layer of every image is its own chain ID: it must be among the chain IDs.
 read -r bottom _ <<<"$(expected_diff_ids app2)"
-grep -q "\"$bottom\"" "$work/inventory.json" || fail "the inventory lacks the base's bottom chain ID $bottom"
+expect_grep "the inventory lacks the base's bottom chain ID $bottom" "$work/inventory.json" "\"$bottom\""
 
 # Slim against the inventory: app2 (FROM base2, FROM base) drops the two base layers.
 "$DOCKERDIFF" slim "$IMAGES/legacy/multi.tar" -b "$work/inventory.json" -o "$work/multi.tar" --report "$work/report.json" -q ||
@@ -38,7 +38,7 @@ status=0
 cat "$work/check-missing.out"
 expect_eq "check's exit status without base2" "$status" 1
 grep -q '^app2:1: missing 1 of 2 layers' "$work/check-missing.out" || fail "check does not say app2:1 misses one layer"
-grep -q 'base2:1' "$work/check-missing.out" || fail "check does not name base2:1 as the image that provided the missing layer"
+expect_grep "check does not name base2:1 as the image that provided the missing layer" "$work/check-missing.out" 'base2:1'
 grep -q '^app1:1: ok' "$work/check-missing.out" || fail "check no longer passes app1:1, which needs only base"
 
 # And the engine agrees: the slim archive no longer loads app2 correctly (Docker 20.10 refuses
