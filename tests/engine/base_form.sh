@@ -30,7 +30,7 @@ case $loader in
       status=0
       pm "$host" load -i "$out" >"$work/load.log" 2>&1 || status=$?
       [ "$status" != 0 ] || fail "podman loaded $app's OCI slim archive on a host whose bases came from docker save: update this test"
-      grep -q 'Digest did not match' "$work/load.log" || { cat "$work/load.log" >&2; fail "podman load of $app failed for another reason"; }
+      expect_grep "podman load of $app failed for another reason" "$work/load.log" 'Digest did not match'
       if podman_usable "$host" "$app"; then fail "podman: $app:1 is usable after a failed load"; fi
       note "podman: $app (OCI slim, bases from docker save): refused: $(grep -o -m 1 'reading blob[^*]*Digest did not match[^*]*' "$work/load.log")"
     done

@@ -17,13 +17,13 @@ inventory_env=()
 if [ "$DOCKER_STORE" = containerd ] && [ "$(docker_server_major)" -lt 27 ]; then inventory_env=(CONTAINERD_ADDRESS="$CONTAINERD_SOCK"); fi
 env "${inventory_env[@]}" "$DOCKERDIFF" inventory -o "$work/inventory.json" 2>"$work/inventory.err" ||
   { cat "$work/inventory.err"; fail "dockerdiff inventory failed"; }
-grep -q '"schema": "dockerdiff.inventory/v1"' "$work/inventory.json" || fail "inventory has no schema line"
+expect_grep "inventory has no schema line" "$work/inventory.json" '"schema": "dockerdiff.inventory/v1"'
 for base in "${BASES[@]}"; do
-  grep -q "\"$base:1\"" "$work/inventory.json" || fail "the inventory does not list $base:1"
+  expect_grep "the inventory does not list $base:1" "$work/inventory.json" "\"$base:1\""
 done
 # The bottom layer of every image is its own chain ID: it must be among the chain IDs.
 read -r bottom _ <<<"$(expected_diff_ids app2)"
-grep -q "\"$bottom\"" "$work/inventory.json" || fail "the inventory lacks the base's bottom chain ID $bottom"
+expect_grep "the inventory lacks the base's bottom chain ID $bottom" "$work/inventory.json" "\"$bottom\""
 # A containerd image store holds blobs: the inventory records each with its layer's diff_id, and
 # only blobs the content store holds. A classic store records none.
 blob=$(jq -r --arg d "$bottom" '[.blobs // [] | .[] | select(.diff_id == $d) | .digest] | first // empty' "$work/inventory.json")
@@ -52,7 +52,7 @@ status=0
 cat "$work/check-missing.out"
 expect_eq "check's exit status without base2" "$status" 1
 grep -q '^app2:1: missing 1 of 2 layers' "$work/check-missing.out" || fail "check does not say app2:1 misses one layer"
-grep -q 'base2:1' "$work/check-missing.out" || fail "check does not name base2:1 as the image that provided the missing layer"
+expect_grep "check does not name base2:1 as the image that provided the missing layer" "$work/check-missing.out" 'base2:1'
 grep -q '^app1:1: ok' "$work/check-missing.out" || fail "check no longer passes app1:1, which needs only base"
 
 # And the engine agrees: the slim archive no longer loads app2 correctly (Docker 20.10 refuses

@@ -22,6 +22,9 @@ set -euo pipefail
 : "${DOCKERDIFF_ENGINE_DIR:?DOCKERDIFF_ENGINE_DIR must name the engine tests build directory}"
 
 ENGINE_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# fail, note, expect_eq, expect_grep: the assertions every shell suite shares
+# shellcheck source-path=SCRIPTDIR source=../shell/assert.sh
+source "$ENGINE_LIB_DIR/../shell/assert.sh"
 ENGINE_ROOT_FILE=$DOCKERDIFF_ENGINE_DIR/engine-root
 EMPTY_BLOB=sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
@@ -59,13 +62,6 @@ DOCKER_ENGINES=(
   "docker28c sid containerd"
 )
 
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-
-note() { printf -- '--- %s\n' "$*"; }
-
 # first_error LOG: the line of an engine's output that says why a load failed.
 first_error() {
   local pattern
@@ -73,11 +69,6 @@ first_error() {
     if grep -m 1 -e "$pattern" "$1"; then return 0; fi
   done
   head -n 1 "$1"
-}
-
-# expect_eq WHAT ACTUAL EXPECTED
-expect_eq() {
-  [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"
 }
 
 # engine_paths ROOT: every path the tests use, derived from the engine root; and the engine

@@ -87,7 +87,7 @@ case $loader in
         if dk load -q -i "$out" >"$work/load.log" 2>&1; then
           fail "$ENGINE loaded the OCI archive $out: update the expected outcome"
         fi
-        grep -q 'no such file or directory' "$work/load.log" || { cat "$work/load.log" >&2; fail "docker load of $out failed for another reason"; }
+        expect_grep "docker load of $out failed for another reason" "$work/load.log" 'no such file or directory'
         note "docker load $(basename "$out"): fails as expected: $(first_error "$work/load.log")"
       done
       for app in "${APPS[@]}"; do

@@ -1,11 +1,8 @@
 #include "support/harness.hpp"
 
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include <cerrno>
-#include <cstdlib>
-#include <stdexcept>
 #include <system_error>
 
 #include "dockerdiff/util/digest.hpp"
@@ -38,28 +35,6 @@ std::string shell_quote(const std::string& text) {
     }
   }
   return out + "'";
-}
-
-RunResult run_program(const fs::path& program, const fs::path& cwd, const fs::path& io, const std::vector<std::string>& args,
-                      int timeout_seconds, const RunOptions& options) {
-  const auto out_path = io / "stdout";
-  const auto err_path = io / "stderr";
-  std::string command = "cd " + shell_quote(cwd.string()) + " && exec env";
-  for (const auto& assignment : options.env) command += " " + shell_quote(assignment);
-  command += " timeout -k 5 " + std::to_string(timeout_seconds) + " " + shell_quote(program.string());
-  for (const auto& arg : args) command += " " + shell_quote(arg);
-  command += " <" + shell_quote(options.stdin_path) + " >" + shell_quote(out_path.string()) + " 2>" +
-             shell_quote(err_path.string());
-  const int raw = std::system(command.c_str());
-  RunResult result;
-  if (raw != -1 && WIFEXITED(raw)) {
-    result.status = WEXITSTATUS(raw);
-  } else if (raw != -1 && WIFSIGNALED(raw)) {
-    result.status = 128 + WTERMSIG(raw);
-  }
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  return result;
 }
 
 std::string command_line(const std::vector<std::string>& args) {

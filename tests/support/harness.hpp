@@ -1,8 +1,7 @@
 #pragma once
 
-// What the unit tests share besides the fixture writer: per-test temporary directories, running an
-// executable (the real dockerdiff) with its status and output captured, and before/after snapshots
-// of a directory tree.
+// What the unit tests share besides the fixture writer and the process runner (process.hpp):
+// per-test temporary directories, shell quoting, and before/after snapshots of a directory tree.
 
 #include <filesystem>
 #include <map>
@@ -31,24 +30,6 @@ class TempDir {
 
 // `text` as one word for /bin/sh, whatever it holds: 'text', with each ' written '\''.
 std::string shell_quote(const std::string& text);
-
-struct RunResult {
-  int status = -1;  // exit status; 128 + N when killed by signal N; 124 when it timed out
-  std::string out;
-  std::string err;
-};
-
-struct RunOptions {
-  std::string stdin_path = "/dev/null";
-  std::vector<std::string> env;  // "NAME=value", added to the environment of the run
-};
-
-// Runs `PROGRAM ARGS` through /bin/sh in `cwd`, stdin from options.stdin_path; stdout and stderr
-// go to the files `io`/stdout and `io`/stderr, then are read back. A run that takes longer than
-// `timeout_seconds` is killed (status 124; SIGKILL 5 seconds later if it does not stop): a hang
-// is a failure, not a stuck suite.
-RunResult run_program(const std::filesystem::path& program, const std::filesystem::path& cwd, const std::filesystem::path& io,
-                      const std::vector<std::string>& args, int timeout_seconds, const RunOptions& options = {});
 
 // "dockerdiff ARGS", for SCOPED_TRACE and messages.
 std::string command_line(const std::vector<std::string>& args);

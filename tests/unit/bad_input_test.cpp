@@ -26,6 +26,7 @@
 #include "dockerdiff/util/digest.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace {
 
@@ -47,9 +48,15 @@ using fx::temporary_files;
 // A run that takes longer than this is killed (exit status 124): a hang is a failure, not a stuck suite.
 constexpr int kTimeoutSeconds = 15;
 
-// Runs `dockerdiff ARGS` in `cwd`; stdout and stderr go to files in `io`.
-RunResult run_tool(const fs::path& cwd, const fs::path& io, const std::vector<std::string>& args, const fx::RunOptions& options = {}) {
-  return fx::run_program(DOCKERDIFF_BIN, cwd, io, args, kTimeoutSeconds, options);
+// Runs `dockerdiff ARGS` in `cwd` (support/process.hpp), with these environment additions and stdin.
+RunResult run_tool(const fs::path& cwd, const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                   const fs::path& stdin_path = "/dev/null") {
+  fx::RunOptions options;
+  options.cwd = cwd;
+  options.env = env;
+  options.stdin_path = stdin_path;
+  options.timeout_seconds = kTimeoutSeconds;
+  return fx::run_program(DOCKERDIFF_BIN, args, options);
 }
 
 std::string lower(std::string text) {
@@ -644,10 +651,8 @@ class BadInputTest : public ::testing::TestWithParam<BadCase> {
  protected:
   void SetUp() override {
     work_ = root_ / "work";
-    io_ = root_ / "io";
     tmp_ = root_ / "tmp";
     fs::create_directories(work_);
-    fs::create_directories(io_);
     fs::create_directories(tmp_);
     fx::write_file(work_ / "base.tar", fx::write_fixture({base_image()}));
     fx::write_file(work_ / "good.tar", fx::write_fixture({app_image()}));
@@ -655,7 +660,6 @@ class BadInputTest : public ::testing::TestWithParam<BadCase> {
 
   const fx::TempDir root_{"dockerdiff-bad-input"};
   fs::path work_;
-  fs::path io_;
   fs::path tmp_;  // TMPDIR of every run: must be empty afterwards
 };
 
@@ -674,7 +678,7 @@ TEST_P(BadInputTest, FailsWithOneLineAndLeavesNothing) {
   for (const auto& args : commands) {
     SCOPED_TRACE(fx::command_line(args));
     const auto before = snapshot(work_);
-    const auto result = run_tool(work_, io_, args, {"/dev/null", {"TMPDIR=" + tmp_.string()}});
+    const auto result = run_tool(work_, args, {"TMPDIR=" + tmp_.string()});
 
     EXPECT_EQ(result.status, 1) << "stderr: " << result.err;
     EXPECT_TRUE(result.out.empty()) << "stdout has " << result.out.size() << " bytes: " << result.out.substr(0, 200);
@@ -711,9 +715,7 @@ INSTANTIATE_TEST_SUITE_P(Corpus, BadInputTest, ::testing::ValuesIn(bad_cases()),
 TEST(BadInputDeepJson, BundleMergingADeeplyNestedManifestFieldDoesNotCrash) {
   const fx::TempDir root("dockerdiff-bad-input");
   const auto work = root / "work";
-  const auto io = root / "io";
   fs::create_directories(work);
-  fs::create_directories(io);
   fx::write_file(work / "base.tar", fx::write_fixture({base_image()}));
   fx::write_file(work / "other.tar", fx::write_fixture({{{"other:1"}, {fx::sample_base_layer(), incompressible_layer()}}}));
   auto entries = legacy_app();
@@ -724,7 +726,7 @@ TEST(BadInputDeepJson, BundleMergingADeeplyNestedManifestFieldDoesNotCrash) {
   fx::write_file(work / "bad.tar", write_entries(entries));
 
   const auto before = snapshot(work);
-  const auto result = run_tool(work, io, {"slim", "bad.tar", "other.tar", "-b", "base.tar", "--bundle", "-o", "out.tar", "--layout", "keep"});
+  const auto result = run_tool(work, {"slim", "bad.tar", "other.tar", "-b", "base.tar", "--bundle", "-o", "out.tar", "--layout", "keep"});
   EXPECT_TRUE(result.status == 0 || result.status == 1) << "exit status " << result.status << " (128+N: killed by signal N)";
   if (result.status == 1) {
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
@@ -756,16 +758,10 @@ class IndirectInputTest : public ::testing::Test {
   }
 
   // A `docker` that runs this shell script body.
-  void fake_docker(const std::string& body) const {
-    const auto path = bin_ / "docker";
-    fx::write_file(path, "#!/bin/sh\n" + body + "\n");
-    fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
-  }
+  void fake_docker(const std::string& body) const { fx::write_script(bin_ / "docker", body); }
 
-  RunResult run(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null") const {
-    const char* path = std::getenv("PATH");
-    return run_tool(work_, io_, args,
-                    {stdin_path, {"PATH=" + bin_.string() + ":" + (path != nullptr ? path : "/usr/bin:/bin"), "TMPDIR=" + tmp_.string()}});
+  RunResult run(const std::vector<std::string>& args, const fs::path& stdin_path = "/dev/null") const {
+    return run_tool(work_, args, {fx::path_with(bin_), "TMPDIR=" + tmp_.string()}, stdin_path);
   }
 
   void expect_failure(const RunResult& result, const std::vector<std::string>& parts) const {
@@ -789,9 +785,9 @@ class IndirectInputTest : public ::testing::Test {
 };
 
 TEST_F(IndirectInputTest, TruncatedArchiveOnStdin) {
-  expect_failure(run({"slim", "-", "-b", "base.tar", "-o", "out.tar"}, (io_ / "truncated.tar").string()), {"stdin", "truncated"});
-  expect_failure(run({"slim", "good.tar", "-b", "-", "-o", "out.tar"}, (io_ / "truncated.tar").string()), {"stdin", "truncated"});
-  expect_failure(run({"inspect", "-"}, (io_ / "truncated.tar").string()), {"stdin", "truncated"});
+  expect_failure(run({"slim", "-", "-b", "base.tar", "-o", "out.tar"}, io_ / "truncated.tar"), {"stdin", "truncated"});
+  expect_failure(run({"slim", "good.tar", "-b", "-", "-o", "out.tar"}, io_ / "truncated.tar"), {"stdin", "truncated"});
+  expect_failure(run({"inspect", "-"}, io_ / "truncated.tar"), {"stdin", "truncated"});
 }
 
 TEST_F(IndirectInputTest, EmptyStdin) {

@@ -12,6 +12,7 @@
 
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace {
 
@@ -37,16 +38,17 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     work_ = root_ / "work";
-    io_ = root_ / "io";
     fs::create_directories(work_);
-    fs::create_directories(io_);
     fx::write_file(work_ / "base.tar", fx::write_fixture({{{"base:1"}, {fx::sample_base_layer()}}}));
     fx::write_file(work_ / "app.tar", fx::write_fixture({{{"app:1", "app:latest"}, {fx::sample_base_layer(), fx::sample_app_layer()}}}));
   }
 
   // Runs `dockerdiff ARGS` in the work directory, stdin from /dev/null.
   RunResult run(const std::vector<std::string>& args) const {
-    return fx::run_program(DOCKERDIFF_BIN, work_, io_, args, kTimeoutSeconds);
+    fx::RunOptions options;
+    options.cwd = work_;
+    options.timeout_seconds = kTimeoutSeconds;
+    return fx::run_program(DOCKERDIFF_BIN, args, options);
   }
 
   static void expect_one_line(const RunResult& result) {
@@ -72,7 +74,6 @@ class CliTest : public ::testing::Test {
 
   const fx::TempDir root_{"dockerdiff-cli"};
   fs::path work_;
-  fs::path io_;
 };
 
 // ---------------------------------------------------------------------------------------------

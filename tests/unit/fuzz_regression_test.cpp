@@ -24,6 +24,7 @@
 #include "harness.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace {
 
@@ -141,11 +142,10 @@ class NonUtf8JsonOutput : public ::testing::Test {
       entries_.push_back({path, entry.content, entry.type, entry.link_target});
     }
     fx::write_file(dir_ / "base.tar", fx::write_fixture({{{"base:1"}, {fx::sample_base_layer()}}}));
-    fs::create_directories(dir_ / "io");
   }
 
   fx::RunResult run(const std::vector<std::string>& args) const {
-    return fx::run_program(DOCKERDIFF_BIN, dir_.path(), dir_ / "io", args, 60);
+    return fx::run_program(DOCKERDIFF_BIN, args, {.cwd = dir_.path()});
   }
 
   static void expect_json(const std::string& text) {

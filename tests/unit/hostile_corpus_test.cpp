@@ -16,6 +16,7 @@
 
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
+#include "support/process.hpp"
 #include "support/hostile.hpp"
 
 namespace {
@@ -93,16 +94,14 @@ class HostileCorpusTest : public ::testing::TestWithParam<Expectation> {
  protected:
   void SetUp() override {
     work_ = root_ / "work";
-    io_ = root_ / "io";
     tmp_ = root_ / "tmp";
-    for (const auto& dir : {work_, io_, tmp_}) fs::create_directories(dir);
+    for (const auto& dir : {work_, tmp_}) fs::create_directories(dir);
     fx::write_file(work_ / "base.tar", fx::hostile_base_archive());
     fx::write_file(work_ / "good.tar", fx::hostile_good_archive());
   }
 
   const fx::TempDir root_{"dockerdiff-hostile"};
   fs::path work_;
-  fs::path io_;
   fs::path tmp_;  // TMPDIR of the run: must be empty afterwards
 };
 
@@ -119,7 +118,11 @@ TEST_P(HostileCorpusTest, RefusedWithTheExpectedLine) {
   };
   const auto& args = roles.at(e.role);
   const auto before = fx::snapshot(work_);
-  const auto result = fx::run_program(DOCKERDIFF_BIN, work_, io_, args, kTimeoutSeconds, {"/dev/null", {"TMPDIR=" + tmp_.string()}});
+  fx::RunOptions options;
+  options.cwd = work_;
+  options.env = {"TMPDIR=" + tmp_.string()};
+  options.timeout_seconds = kTimeoutSeconds;
+  const auto result = fx::run_program(DOCKERDIFF_BIN, args, options);
   const std::regex pattern(e.pattern, std::regex::ECMAScript);
 
   EXPECT_EQ(result.status, 1) << "stderr: " << result.err;

@@ -19,6 +19,7 @@
 #include "dockerdiff/util/error.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace dockerdiff::testing {
 namespace {
@@ -334,19 +335,18 @@ TEST(Restore, ThroughTheBinary) {
   write_fixture_file(dir / "target.tar", {{{"app:1"}, {layer("os"), layer("app")}}}, with_layout(FixtureLayout::oci));
   write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}}, with_layout(FixtureLayout::oci));
   write_fixture_file(dir / "other.tar", {{{"other:1"}, {layer("other")}}}, with_layout(FixtureLayout::oci));
-  fs::create_directories(dir / "io");
-  const auto slim = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io", {"slim", "target.tar", "-b", "base.tar", "-o", "slim.tar", "-q"}, 60);
+  const RunOptions in_dir{.cwd = dir.path()};  // the default timeout of 60 s
+  const auto slim = run_program(DOCKERDIFF_BIN, {"slim", "target.tar", "-b", "base.tar", "-o", "slim.tar", "-q"}, in_dir);
   ASSERT_EQ(slim.status, 0) << slim.err;
-  const auto restore = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io",
-                                   {"restore", "slim.tar", "-b", "base.tar", "-o", "restored.tar.gz", "--compress", "gzip"}, 60);
+  const auto restore = run_program(DOCKERDIFF_BIN, {"restore", "slim.tar", "-b", "base.tar", "-o", "restored.tar.gz", "--compress", "gzip"}, in_dir);
   ASSERT_EQ(restore.status, 0) << restore.err;
   expect_round_trip({read_file(dir / "target.tar"), read_file(dir / "slim.tar"), read_file(dir / "restored.tar.gz")});
 
-  const auto to_stdout = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io", {"restore", "slim.tar", "-b", "base.tar", "-o", "-"}, 60);
+  const auto to_stdout = run_program(DOCKERDIFF_BIN, {"restore", "slim.tar", "-b", "base.tar", "-o", "-"}, in_dir);
   ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
   expect_round_trip({read_file(dir / "target.tar"), read_file(dir / "slim.tar"), to_stdout.out});
 
-  const auto missing = run_program(DOCKERDIFF_BIN, dir.path(), dir / "io", {"restore", "slim.tar", "-b", "other.tar", "-o", "bad.tar"}, 60);
+  const auto missing = run_program(DOCKERDIFF_BIN, {"restore", "slim.tar", "-b", "other.tar", "-o", "bad.tar"}, in_dir);
   EXPECT_NE(missing.status, 0);
   EXPECT_NE(missing.err.find(diff_id_of(layer("os"))), std::string::npos) << missing.err;
   EXPECT_NE(missing.err.find("app:1"), std::string::npos) << missing.err;

@@ -18,6 +18,7 @@
 #include "dockerdiff/util/digest.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace dockerdiff::testing {
 namespace {
@@ -58,10 +59,12 @@ std::vector<std::string> diff_ids(const std::vector<std::string>& layers) {
 
 constexpr int kTimeoutSeconds = 120;
 
-// The executable with `args`, through the suite's one runner (support/harness.hpp); its stdout and
-// stderr pass through `io`, a directory of their own.
-RunResult run_dockerdiff(const TempDir& io, const std::vector<std::string>& args, const RunOptions& options = {}) {
-  return run_program(DOCKERDIFF_BIN, io.path(), io.path(), args, kTimeoutSeconds, options);
+// The executable with `args`, through the suite's one runner (support/process.hpp), in `cwd`, a
+// directory of its own.
+RunResult run_dockerdiff(const TempDir& cwd, const std::vector<std::string>& args, RunOptions options = {}) {
+  options.cwd = cwd.path();
+  options.timeout_seconds = kTimeoutSeconds;
+  return run_program(DOCKERDIFF_BIN, args, options);
 }
 
 struct Outcome {
@@ -730,7 +733,7 @@ TEST(SlimTargets, StdinTargetThroughTheBinary) {
   const TempDir io;
   const std::vector<std::string> args{"slim", "-", "-b", (dir / "base.tar").string(), "-o", (dir / "from-stdin.tar").string(),
                                       "--report", (dir / "report.json").string(), "-q"};
-  const auto result = run_dockerdiff(io, args, {.stdin_path = (dir / "app.tar.gz").string(), .env = {}});
+  const auto result = run_dockerdiff(io, args, {.stdin_path = dir / "app.tar.gz"});
   ASSERT_EQ(result.status, 0) << command_line(args) << "\n" << result.err;
   const auto bytes = read_file(dir / "from-stdin.tar");
   const auto contents = read_tar(bytes);
@@ -770,7 +773,7 @@ TEST(SlimTargets, StdoutOutputEqualsFileOutput) {
     // Through a pipe too (no file to copy ranges into).
     std::string pipeline = shell_quote(DOCKERDIFF_BIN);
     for (const auto& arg : to_stdout) pipeline += " " + shell_quote(arg);
-    const auto through_pipe = run_program("/bin/sh", io.path(), io.path(), {"-c", pipeline + " | cat"}, kTimeoutSeconds);
+    const auto through_pipe = run_program("/bin/sh", {"-c", pipeline + " | cat"}, {.cwd = io.path(), .timeout_seconds = kTimeoutSeconds});
     EXPECT_EQ(through_pipe.status, 0);
     EXPECT_EQ(through_pipe.out, piped);
     expect_reads_back(decompress(piped), 1);

@@ -16,6 +16,7 @@
 #include "dockerdiff/image/verify.hpp"
 #include "support/fixture.hpp"
 #include "support/harness.hpp"
+#include "support/process.hpp"
 
 namespace {
 
@@ -83,15 +84,15 @@ class VerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     work_ = root_ / "work";
-    io_ = root_ / "io";
     fs::create_directories(work_);
-    fs::create_directories(io_);
   }
 
   fx::RunResult run(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) const {
     fx::RunOptions options;
+    options.cwd = work_;
     options.env = env;
-    return fx::run_program(DOCKERDIFF_BIN, work_, io_, args, kTimeoutSeconds, options);
+    options.timeout_seconds = kTimeoutSeconds;
+    return fx::run_program(DOCKERDIFF_BIN, args, options);
   }
 
   // verify ARCHIVE [...] --json, parsed.
@@ -142,7 +143,6 @@ class VerifyTest : public ::testing::Test {
 
   const fx::TempDir root_{"dockerdiff-verify"};
   fs::path work_;
-  fs::path io_;
 };
 
 // ---------------------------------------------------------------------------------------------
