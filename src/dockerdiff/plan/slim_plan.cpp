@@ -9,6 +9,7 @@
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/plan/bundle.hpp"
 #include "dockerdiff/plan/docker25.hpp"
+#include "dockerdiff/plan/host_blobs.hpp"
 #include "dockerdiff/plan/slim_record.hpp"
 #include "dockerdiff/plan/write_order.hpp"
 #include "dockerdiff/util/error.hpp"
@@ -162,7 +163,8 @@ class InputPlanner {
 
 }  // namespace
 
-SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode) {
+SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode,
+                   DroppedDescriptors descriptors) {
   if (inputs.empty()) throw Error("nothing to slim");
   SlimPlan plan;
   plan.layout = output_layout(inputs.front().images->layout, mode);
@@ -181,6 +183,7 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
     assembler.add(i, planner.plan(plan.layout));
   }
   plan.entries = std::move(assembler).finish();
+  if (descriptors == DroppedDescriptors::name_host_blob) plan.renamed_blobs = name_host_blobs(plan.entries, inputs, base);
   plan.entries.push_back(document_entry(kSlimRecordPath, slim_record_json(recorded_requirements(plan.images))));
   plan.entries = order_for_aligned_copies(std::move(plan.entries), inputs);
   return plan;

@@ -44,16 +44,31 @@ struct ImageDecision {
   std::vector<LayerDecision> layers;
 };
 
+// A dropped layer whose manifests now name the blob the host holds for it.
+struct RenamedLayerBlob {
+  std::string diff_id;
+  std::string archive_blob;  // the digest the input's manifests named
+  std::string host_blob;     // the digest of the host's form (inventory "blobs")
+  std::string media_type;    // the host blob's
+};
+
 struct SlimPlan {
   image::Layout layout = image::Layout::legacy;
   std::vector<PlannedEntry> entries;
   std::vector<ImageDecision> images;
+  std::vector<RenamedLayerBlob> renamed_blobs;  // manifests name the host's blob for these dropped layers
 };
+
+// What the manifests name for a dropped layer the host holds only as another blob (bases from an
+// inventory of a containerd image store): that blob, so the image loads complete there, or the
+// input's descriptors unchanged.
+enum class DroppedDescriptors { name_host_blob, keep };
 
 // Plans one output archive holding all `inputs` (several inputs make a bundle, each blob once).
 // A layer is dropped iff its chain ID is in `base`. Throws Error when the output cannot be made
 // (a kept layer whose data is not in the input, layouts that cannot share one archive).
-SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode);
+SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode,
+                   DroppedDescriptors descriptors = DroppedDescriptors::name_host_blob);
 
 // The layout an input gets in the output.
 image::Layout output_layout(image::Layout input, LayoutMode mode);
