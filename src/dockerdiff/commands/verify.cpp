@@ -35,9 +35,14 @@ int run_verify(const VerifyOptions& options) {
     name = input->name();
     result = image::verify_archive(*input, settings);
   } catch (const Error& error) {
-    // The archive cannot even be read as a tar: that is its one problem.
+    // The archive cannot even be read as a tar: that is its one problem, said without its name.
     std::string text = error.what();
-    if (text.starts_with(name + ": ")) text = text.substr(name.size() + 2);
+    if (error.subject() == name) {
+      text = error.problem();
+    } else if (text.starts_with(name + ": ")) {
+      // About a path inside it ("<archive>: <path>"), or a message still given as one string.
+      text = text.substr(name.size() + 2);
+    }
     result.problems.push_back({"", text});
   }
 

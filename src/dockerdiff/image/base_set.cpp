@@ -43,11 +43,11 @@ std::string describe(const json& value) {
 }
 
 std::vector<std::string> digests(const json& list, const std::string& base, const char* what) {
-  if (!list.is_array()) throw Error(base + ": " + what + " is not a list");
+  if (!list.is_array()) throw Error(base, std::string(what) + " is not a list");
   std::vector<std::string> out;
   for (const auto& item : list) {
     if (!item.is_string() || !is_sha256_digest(item.get<std::string>())) {
-      throw Error(base + ": " + what + " holds " + describe(item) + ", not a sha256 digest");
+      throw Error(base, std::string(what) + " holds " + describe(item) + ", not a sha256 digest");
     }
     out.push_back(item.get<std::string>());
   }
@@ -82,7 +82,7 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
       const auto layers = rootfs.contains("Layers") && !rootfs.at("Layers").is_null() ? rootfs.at("Layers") : json::array();
       add_image(base, first_tag(item), digests(layers, base, "\"RootFS.Layers\""));
     } else {
-      throw Error(base + ": not an inventory: expected chain IDs, diff_id lists or images, found " + describe(item));
+      throw Error(base, "not an inventory: expected chain IDs, diff_id lists or images, found " + describe(item));
     }
   };
   if (document.is_array()) {
@@ -94,21 +94,21 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
       for (const auto& chain : digests(document.at("chain_ids"), base, "\"chain_ids\"")) add_chain_id(base, {}, chain);
     }
     if (document.contains("images")) {
-      if (!document.at("images").is_array()) throw Error(base + ": \"images\" is not a list");
+      if (!document.at("images").is_array()) throw Error(base, "\"images\" is not a list");
       for (const auto& item : document.at("images")) add_item(item);
     }
     return;
   }
-  throw Error(base + ": not an inventory: expected a list, or an object with \"chain_ids\" or \"images\"");
+  throw Error(base, "not an inventory: expected a list, or an object with \"chain_ids\" or \"images\"");
 }
 
 json make_inventory(const std::string& engine, const json& inspected) {
-  if (!inspected.is_array()) throw Error(engine + ": image inspect did not print a list");
+  if (!inspected.is_array()) throw Error(engine, "image inspect did not print a list");
   std::set<std::string> all_chains;
   std::map<std::string, json> images;  // by ID, for a stable order
   for (const auto& item : inspected) {
     if (!item.is_object() || !item.contains("Id") || !item.at("Id").is_string()) {
-      throw Error(engine + ": image inspect printed an image without \"Id\"");
+      throw Error(engine, "image inspect printed an image without \"Id\"");
     }
     std::vector<std::string> diff_ids;
     if (item.contains("RootFS") && item.at("RootFS").is_object() && item.at("RootFS").contains("Layers") &&

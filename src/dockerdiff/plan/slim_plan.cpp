@@ -79,7 +79,7 @@ class InputPlanner {
           layer_decision.provided_by_images = provider->images;
         } else {
           if (layer.size == 0) {
-            throw Error(input_.name + ": layer " + layer.diff_id + " of " + image.display_name() +
+            throw Error(input_.name, "layer " + layer.diff_id + " of " + image.display_name() +
                         " is empty in the archive and no base provides its chain ID " + layer.chain_id);
           }
           needed_.insert(layer.entry);
@@ -179,7 +179,7 @@ class InputPlanner {
           break;
         }
         case EntryType::other:
-          throw Error(input_.name + ": " + entry.path + ": unsupported entry type (not a file, directory or link)");
+          throw Error(input_.name + ": " + entry.path, "unsupported entry type (not a file, directory or link)");
       }
       out.push_back(std::move(planned));
     }
@@ -218,7 +218,7 @@ class InputPlanner {
         continue;
       }
       if (archive::detect_compression(source.magic) != archive::Compression::none) {
-        throw Error(input_.name + ": " + source.path + ": layer is stored compressed, so its blob name cannot be its "
+        throw Error(input_.name + ": " + source.path, "layer is stored compressed, so its blob name cannot be its "
                     "diff_id; use --layout keep");
       }
       out.push_back(copy_of(blob.data_entry, blob_path(diff_id), source));
@@ -376,20 +376,20 @@ class DocumentMerger {
 std::string document_content(const PlannedEntry& entry, const std::vector<PlanInput>& inputs) {
   if (entry.kind == Kind::document) return entry.data;
   const auto& source = (*inputs[entry.input].entries)[entry.entry];
-  if (!source.content) throw Error(inputs[entry.input].name + ": " + entry.path + ": not a JSON document");
+  if (!source.content) throw Error(inputs[entry.input].name + ": " + entry.path, "not a JSON document");
   return *source.content;
 }
 
 }  // namespace
 
 SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode) {
-  if (inputs.empty()) throw Error("nothing to slim");
+  if (inputs.empty()) throw Error("", "nothing to slim");
   SlimPlan plan;
   plan.layout = output_layout(inputs.front().images->layout, mode);
   for (const auto& input : inputs) {
     const auto layout = output_layout(input.images->layout, mode);
     if (layout != plan.layout) {
-      throw Error(input.name + ": its " + std::string(image::layout_name(layout)) + " layout cannot share a bundle with " +
+      throw Error(input.name, "its " + std::string(image::layout_name(layout)) + " layout cannot share a bundle with " +
                   inputs.front().name + "'s " + std::string(image::layout_name(plan.layout)) + " layout");
     }
   }
