@@ -21,9 +21,34 @@ namespace {
 
 using namespace dockerdiff;
 
+// The names an option of an enum type takes, and what each means.
+const std::map<std::string, plan::LayoutMode> kLayoutModes{{"auto", plan::LayoutMode::automatic},
+                                                           {"keep", plan::LayoutMode::keep}};
+const std::map<std::string, archive::Compression> kOutputCompressions{
+    {"none", archive::Compression::none}, {"gzip", archive::Compression::gzip}, {"zstd", archive::Compression::zstd}};
+const std::map<std::string, engine::EngineKind> kEngines{{"docker", engine::EngineKind::docker},
+                                                         {"podman", engine::EngineKind::podman}};
+
+// An option that parses one of `names` straight into its enum variable. Help and a bad value read
+// as with CLI::IsMember ("TEXT:{auto,keep}", "--layout: bogus not in {auto,keep}"): the names are
+// checked first, then a CLI::CheckedTransformer maps the name to its value (alone, it would show
+// its name->number mapping and also accept the numbers).
+template <typename Enum>
+CLI::Option* add_enum_option(CLI::App& command, const std::string& name, Enum& value, const std::map<std::string, Enum>& names,
+                             const std::string& description) {
+  const CLI::Validator known = CLI::IsMember(names);
+  const CLI::Validator to_value = CLI::CheckedTransformer(names);
+  const CLI::Validator validator(
+      [known, to_value](std::string& input) {
+        auto error = known(input);
+        return error.empty() ? to_value(input) : error;
+      },
+      known.get_description());
+  return command.add_option(name, value, description)->type_name("TEXT")->transform(validator);
+}
+
 // Sources are read as typed into `targets` and `bases`, and become commands::Source once parsing is done.
-void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::string>& targets, std::vector<std::string>& bases,
-              std::string& layout, std::string& compression) {
+void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::string>& targets, std::vector<std::string>& bases) {
   auto* slim = app.add_subcommand("slim", "Write an archive without the layers the host already has");
   slim->add_option("TARGET", targets,
                    "Image archive (plain, gzip, zstd, xz, bzip2), '-' for stdin, OCI layout directory, docker:REF or podman:REF")
@@ -34,9 +59,9 @@ void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::st
   slim->add_option("-o,--output", options.output, "Output archive, '-' for stdout");
   slim->add_option("--output-dir", options.output_dir, "Write one slim archive per target into this directory");
   slim->add_flag("--bundle", options.bundle, "Write all targets into the one archive given with -o, each blob once");
-  slim->add_option("--layout", layout, "auto: a legacy input becomes the Docker 25+ layout; keep: the input's layout")
-      ->check(CLI::IsMember({"auto", "keep"}));
-  slim->add_option("--compress", compression, "Compress the output")->check(CLI::IsMember({"none", "gzip", "zstd"}));
+  add_enum_option(*slim, "--layout", options.layout, kLayoutModes,
+                  "auto: a legacy input becomes the Docker 25+ layout; keep: the input's layout");
+  add_enum_option(*slim, "--compress", options.compression, kOutputCompressions, "Compress the output");
   slim->add_option("--level", options.level, "Compression level (gzip 1-9, zstd 1-19)");
   slim->add_option("--report", options.report_path, "Write the JSON report (dockerdiff.report/v1) here");
   slim->add_option("--summary", options.summary_path, "Write a Markdown size summary here");
@@ -68,9 +93,7 @@ int main(int argc, char** argv) {
   commands::SlimOptions slim;
   std::vector<std::string> slim_targets;
   std::vector<std::string> slim_bases;
-  std::string layout = "auto";
-  std::string compression = "none";
-  add_slim(app, slim, slim_targets, slim_bases, layout, compression);
+  add_slim(app, slim, slim_targets, slim_bases);
 
   commands::InspectOptions inspect;
   std::string inspect_archive;
@@ -80,19 +103,16 @@ int main(int argc, char** argv) {
   inspect_command->add_flag("--json", inspect.json, "Print JSON");
 
   commands::InventoryOptions inventory;
-  std::string inventory_engine = "docker";
   auto* inventory_command =
       app.add_subcommand("inventory", "Print the chain IDs the host's engine holds, as JSON that slim -b and check accept");
-  inventory_command->add_option("--engine", inventory_engine, "docker or podman")->check(CLI::IsMember({"docker", "podman"}));
+  add_enum_option(*inventory_command, "--engine", inventory.engine, kEngines, "docker or podman");
   inventory_command->add_option("-o,--output", inventory.output, "Write here instead of stdout");
 
   commands::CheckOptions check;
   std::string check_archive;
-  std::string check_engine = "docker";
   auto* check_command = app.add_subcommand("check", "Say whether this host can load a slim archive (exit 0) or not (exit 1)");
   check_command->add_option("SLIM", check_archive, "The slim archive")->required();
-  auto* engine_option =
-      check_command->add_option("--engine", check_engine, "Ask docker or podman")->check(CLI::IsMember({"docker", "podman"}));
+  auto* engine_option = add_enum_option(*check_command, "--engine", check.engine, kEngines, "Ask docker or podman");
   check_command->add_option("--inventory", check.inventory, "Use an inventory file instead of an engine")->excludes(engine_option);
   check_command->add_flag("--strict", check.strict,
                           "Exit 1 also when an image would load incomplete (docker's containerd image store lacks the "
@@ -101,16 +121,13 @@ int main(int argc, char** argv) {
   commands::RestoreOptions restore;
   std::string restore_slim;
   std::vector<std::string> restore_bases;
-  std::string restore_layout = "auto";
-  std::string restore_compression = "none";
   auto* restore_command = app.add_subcommand("restore", "Refill the dropped layers of a slim archive from the bases");
   restore_command->add_option("SLIM", restore_slim, "The slim archive")->required();
   restore_command->add_option("-b,--base", restore_bases, "Archive, OCI layout directory, docker:REF or podman:REF (repeatable)")
       ->required();
   restore_command->add_option("-o,--output", restore.output, "Output archive, '-' for stdout")->required();
-  restore_command->add_option("--layout", restore_layout, "auto or keep")->check(CLI::IsMember({"auto", "keep"}));
-  restore_command->add_option("--compress", restore_compression, "Compress the output")
-      ->check(CLI::IsMember({"none", "gzip", "zstd"}));
+  add_enum_option(*restore_command, "--layout", restore.layout, kLayoutModes, "auto or keep");
+  add_enum_option(*restore_command, "--compress", restore.compression, kOutputCompressions, "Compress the output");
   restore_command->add_option("--level", restore.level, "Compression level (gzip 1-9, zstd 1-19)");
 
   commands::VerifyOptions verify;
@@ -139,21 +156,15 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("slim")) {
       slim.targets = commands::parse_sources(slim_targets);
       slim.bases = commands::parse_sources(slim_bases);
-      slim.layout = layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
-      slim.compression = *archive::parse_compression(compression);
       status = commands::run_slim(slim);
     } else if (app.got_subcommand("inventory")) {
-      inventory.engine = inventory_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
       status = commands::run_inventory(inventory);
     } else if (app.got_subcommand("check")) {
       check.archive = commands::Source(check_archive);
-      check.engine = check_engine == "podman" ? engine::EngineKind::podman : engine::EngineKind::docker;
       status = commands::run_check(check);
     } else if (app.got_subcommand("restore")) {
       restore.slim = commands::Source(restore_slim);
       restore.bases = commands::parse_sources(restore_bases);
-      restore.layout = restore_layout == "keep" ? plan::LayoutMode::keep : plan::LayoutMode::automatic;
-      restore.compression = *archive::parse_compression(restore_compression);
       status = commands::run_restore(restore);
     } else if (app.got_subcommand("verify")) {
       verify.archive = commands::Source(verify_archive);

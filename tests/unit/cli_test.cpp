@@ -121,6 +121,15 @@ TEST_F(CliTest, CompressBogus) {
   expect_usage_error({"slim", "app.tar", "-b", "base.tar", "-o", "out.tar", "--compress", "bogus"}, {"--compress", "bogus"});
 }
 
+// The options of an enum type take its names only, not the numbers behind them.
+TEST_F(CliTest, EnumOptionGivenANumber) {
+  expect_usage_error({"slim", "app.tar", "-b", "base.tar", "-o", "out.tar", "--layout", "1"}, {"--layout", "{auto,keep}"});
+  expect_usage_error({"slim", "app.tar", "-b", "base.tar", "-o", "out.tar", "--compress", "0"}, {"--compress", "zstd"});
+  expect_usage_error({"restore", "app.tar", "-b", "base.tar", "-o", "out.tar", "--layout", "0"}, {"--layout"});
+  expect_usage_error({"inventory", "--engine", "1"}, {"--engine", "{docker,podman}"});
+  expect_usage_error({"check", "app.tar", "--engine", "0"}, {"--engine"});
+}
+
 TEST_F(CliTest, LevelWithoutCompress) {
   expect_usage_error({"slim", "app.tar", "-b", "base.tar", "-o", "out.tar", "--level", "3"}, {"--level"});
 }

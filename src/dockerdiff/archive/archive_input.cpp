@@ -30,19 +30,19 @@ using limits::kMaxJsonDocumentsBytes;
 // The catalog's own limits: entries, and the length of names and link targets.
 void check_entry_count(std::size_t count, const std::string& name) {
   if (count > limits::kMaxEntries) {
-    throw Error(name + ": more than " + std::to_string(limits::kMaxEntries) + " entries, over the limit for one archive");
+    throw Error(name, "more than " + std::to_string(limits::kMaxEntries) + " entries, over the limit for one archive");
   }
 }
 
 // One name or link target, and (`total`) all of them so far.
 void check_name_length(std::string_view text, const std::string& name, const char* what, std::uint64_t& total) {
   if (text.size() > limits::kMaxPathBytes) {
-    throw Error(name + ": " + what + " of " + std::to_string(text.size()) + " bytes ('" + std::string(text.substr(0, 40)) +
+    throw Error(name, std::string(what) + " of " + std::to_string(text.size()) + " bytes ('" + std::string(text.substr(0, 40)) +
                 "...'), over the limit of " + std::to_string(limits::kMaxPathBytes));
   }
   total += text.size();
   if (total > limits::kMaxNamesBytes) {
-    throw Error(name + ": more than " + std::to_string(limits::kMaxNamesBytes >> 20) +
+    throw Error(name, "more than " + std::to_string(limits::kMaxNamesBytes >> 20) +
                 " MiB of entry names and link targets, over the limit for one archive");
   }
 }
@@ -50,9 +50,9 @@ void check_name_length(std::string_view text, const std::string& name, const cha
 // A symlink may point anywhere inside the archive, never out of it: docker save and OCI layouts
 // only ever link one layer file to another.
 void check_symlink(const TarEntry& entry, const std::string& name) {
-  if (entry.link_target.empty()) throw Error(name + ": symlink '" + entry.path + "' has an empty target");
+  if (entry.link_target.empty()) throw Error(name, "symlink '" + entry.path + "' has an empty target");
   if (!resolve_link_target(entry.path, entry.link_target)) {
-    throw Error(name + ": symlink '" + entry.path + "' -> '" + entry.link_target + "' leaves the archive");
+    throw Error(name, "symlink '" + entry.path + "' -> '" + entry.link_target + "' leaves the archive");
   }
 }
 
@@ -72,9 +72,9 @@ class TarStream {
   // `stored_bytes`: the size of the file, which bounds what it may decompress to.
   TarStream(int fd, const std::string& name, std::uint64_t stored_bytes)
       : name_(name), stored_bytes_(stored_bytes) {
-    if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(name_ + ": cannot seek: " + errno_text());
+    if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(name_, "cannot seek: " + errno_text());
     archive_.reset(archive_read_new());
-    if (archive_ == nullptr) throw Error(name_ + ": cannot create a libarchive reader");
+    if (archive_ == nullptr) throw Error(name_, "cannot create a libarchive reader");
     archive_read_support_filter_gzip(archive_.get());
     archive_read_support_filter_zstd(archive_.get());
     archive_read_support_filter_xz(archive_.get());
@@ -113,7 +113,7 @@ class TarStream {
 
   [[noreturn]] void fail(const std::string& what) const {
     const char* text = archive_error_string(archive_.get());
-    throw Error(name_ + ": " + what + (text != nullptr ? std::string(": ") + text : std::string()));
+    throw Error(name_, what + (text != nullptr ? std::string(": ") + text : std::string()));
   }
 
  private:
@@ -132,10 +132,10 @@ class TarArchiveInput final : public ArchiveInput {
  public:
   TarArchiveInput(int fd, std::string name) : ArchiveInput(std::move(name)), fd_(fd) {
     struct stat info {};
-    if (::fstat(fd, &info) != 0) throw Error(name_ + ": " + errno_text());
-    if (!S_ISREG(info.st_mode)) throw Error(name_ + ": not a regular file");
+    if (::fstat(fd, &info) != 0) throw Error(name_, errno_text());
+    if (!S_ISREG(info.st_mode)) throw Error(name_, "not a regular file");
     stored_bytes_ = static_cast<std::uint64_t>(info.st_size);
-    if (stored_bytes_ == 0) throw Error(name_ + ": empty file, not an image archive");
+    if (stored_bytes_ == 0) throw Error(name_, "empty file, not an image archive");
     scan();
   }
 
@@ -153,7 +153,7 @@ class TarArchiveInput final : public ArchiveInput {
       next_ordinal_ = 0;
     }
     while (true) {
-      if (stream_->next() == nullptr) throw Error(name_ + ": " + entry.path + ": archive changed while reading");
+      if (stream_->next() == nullptr) throw Error(name_ + ": " + entry.path, "archive changed while reading");
       if (next_ordinal_++ == ordinals_[index]) break;
     }
     std::uint64_t copied = 0;
@@ -163,7 +163,7 @@ class TarArchiveInput final : public ArchiveInput {
       copied += take;
       return copied < entry.size;
     });
-    if (copied != entry.size) throw Error(name_ + ": " + entry.path + ": unexpected end of data (truncated archive)");
+    if (copied != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data (truncated archive)");
   }
 
  private:
@@ -183,7 +183,7 @@ class TarArchiveInput final : public ArchiveInput {
       const auto path = normalize_path(raw_path);
       if (!path) {
         if (raw_path == "." || raw_path == "./") continue;  // the archive's root directory
-        throw Error(name_ + ": entry '" + raw_path + "' has an absolute or '..' path");
+        throw Error(name_, "entry '" + raw_path + "' has an absolute or '..' path");
       }
       TarEntry entry;
       entry.path = *path;
@@ -192,7 +192,7 @@ class TarArchiveInput final : public ArchiveInput {
       if (const char* hardlink = archive_entry_hardlink(header)) {
         check_name_length(hardlink, name_, "hard link target", name_bytes);
         const auto target = normalize_path(hardlink);
-        if (!target) throw Error(name_ + ": hard link '" + entry.path + "' leaves the archive");
+        if (!target) throw Error(name_, "hard link '" + entry.path + "' leaves the archive");
         entry.type = EntryType::hardlink;
         entry.link_target = *target;
       } else {
@@ -210,10 +210,10 @@ class TarArchiveInput final : public ArchiveInput {
       }
       // Sparse data is not where the header's size says: no image archive holds such an entry.
       if (archive_entry_sparse_count(header) > 0) {
-        throw Error(name_ + ": entry '" + entry.path + "' is a sparse file, which no image archive holds");
+        throw Error(name_, "entry '" + entry.path + "' is a sparse file, which no image archive holds");
       }
       if (entry.type != EntryType::directory && !seen.insert(entry.path).second) {
-        throw Error(name_ + ": entry '" + entry.path + "' appears twice");
+        throw Error(name_, "entry '" + entry.path + "' appears twice");
       }
       if (entry.type == EntryType::regular) {
         entry.size = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(header)));
@@ -226,7 +226,7 @@ class TarArchiveInput final : public ArchiveInput {
     // Seeking past data does not notice a file cut short inside the last entries.
     for (const auto& entry : entries_) {
       if (entry.data_offset && *entry.data_offset + entry.size > stored_bytes_) {
-        throw Error(name_ + ": " + entry.path + ": unexpected end of file (truncated archive)");
+        throw Error(name_ + ": " + entry.path, "unexpected end of file (truncated archive)");
       }
     }
   }
@@ -250,7 +250,7 @@ class TarArchiveInput final : public ArchiveInput {
         if (!keep) return hash_all;
         document_bytes += entry.size;
         if (document_bytes > kMaxJsonDocumentsBytes) {
-          throw Error(name_ + ": more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) +
+          throw Error(name_, "more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) +
                       " MiB of JSON documents, not an image archive");
         }
         content.reserve(static_cast<std::size_t>(entry.size));
@@ -259,11 +259,11 @@ class TarArchiveInput final : public ArchiveInput {
       return true;
     });
     if (image_hash_) {
-      if (seen != entry.size) throw Error(name_ + ": " + entry.path + ": unexpected end of data (truncated archive)");
+      if (seen != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data (truncated archive)");
       entry.digest = image_hash_->digest();
     }
     if (keep) {
-      if (content.size() != entry.size) throw Error(name_ + ": " + entry.path + ": unexpected end of data");
+      if (content.size() != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data");
       entry.content = std::move(content);
     }
   }
@@ -281,14 +281,14 @@ class DirectoryInput final : public ArchiveInput {
     namespace fs = std::filesystem;
     // The root as the user named it (a symlink to a layout is fine); below it, nothing is followed.
     root_fd_ = UniqueFd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (root_fd_.get() < 0) throw Error(name_ + ": " + errno_text());
+    if (root_fd_.get() < 0) throw Error(name_, errno_text());
     std::error_code error;
     fs::recursive_directory_iterator it(root, error), end;
-    if (error) throw Error(name_ + ": " + error.message());
+    if (error) throw Error(name_, error.message());
     std::uint64_t document_bytes = 0;
     std::uint64_t name_bytes = 0;
     for (; it != end; it.increment(error)) {
-      if (error) throw Error(name_ + ": " + error.message());
+      if (error) throw Error(name_, error.message());
       check_entry_count(entries_.size() + 1, name_);
       const auto relative = it->path().lexically_relative(root).generic_string();
       check_name_length(relative, name_, "path", name_bytes);
@@ -301,7 +301,7 @@ class DirectoryInput final : public ArchiveInput {
       } else if (fs::is_symlink(status)) {
         entry.type = EntryType::symlink;
         entry.link_target = fs::read_symlink(it->path(), error).string();
-        if (error) throw Error(name_ + ": " + relative + ": " + error.message());
+        if (error) throw Error(name_ + ": " + relative, error.message());
         check_name_length(entry.link_target, name_, "symlink target", name_bytes);
         check_symlink(entry, name_);
       } else if (fs::is_regular_file(status)) {
@@ -311,7 +311,7 @@ class DirectoryInput final : public ArchiveInput {
         stored_bytes_ += entry.size;
         read_head(entry, document_bytes);
       } else {
-        throw Error(name_ + ": " + relative + ": not a regular file, directory or symlink");
+        throw Error(name_ + ": " + relative, "not a regular file, directory or symlink");
       }
       entries_.push_back(std::move(entry));
     }
@@ -342,16 +342,16 @@ class DirectoryInput final : public ArchiveInput {
     int at = root_fd_.get();
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
       const int next = ::openat(at, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (next < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
+      if (next < 0) throw Error(name_ + ": " + entry.path, errno_text());
       directory = UniqueFd(next);
       at = directory.get();
     }
     const int fd = ::openat(at, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
+    if (fd < 0) throw Error(name_ + ": " + entry.path, errno_text());
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || static_cast<std::uint64_t>(info.st_size) != entry.size) {
       ::close(fd);
-      throw Error(name_ + ": " + entry.path + ": changed while reading");
+      throw Error(name_ + ": " + entry.path, "changed while reading");
     }
     return fd;
   }
@@ -361,12 +361,12 @@ class DirectoryInput final : public ArchiveInput {
     UniqueFd fd(open_entry(entry));
     char magic[kMagicBytes];
     const auto n = ::pread(fd.get(), magic, sizeof magic, 0);
-    if (n < 0) throw Error(name_ + ": " + entry.path + ": " + errno_text());
+    if (n < 0) throw Error(name_ + ": " + entry.path, errno_text());
     entry.magic.assign(magic, static_cast<std::size_t>(n));
     if (entry.size > kMaxJsonDocumentBytes || !looks_like_json(entry.magic)) return;
     document_bytes += entry.size;
     if (document_bytes > kMaxJsonDocumentsBytes) {
-      throw Error(name_ + ": more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) +
+      throw Error(name_, "more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) +
                   " MiB of JSON documents, not an image layout");
     }
     MemorySink content;
@@ -391,7 +391,7 @@ std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name) {
 std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name) {
   // O_NONBLOCK: a FIFO must not block the open; it is then refused as not a regular file.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw Error(name + ": " + errno_text());
+  if (fd < 0) throw Error(name, errno_text());
   return open_tar_archive(fd, std::move(name));
 }
 
@@ -407,7 +407,7 @@ int spool_to_temp_file(int fd, const std::string& name) {
     const auto n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(name + ": read failed: " + errno_text());
+      throw Error(name, "read failed: " + errno_text());
     }
     if (n == 0) break;
     sink->write(buffer.data(), static_cast<std::size_t>(n));

@@ -16,16 +16,16 @@ void check_output_destination(const fs::path& destination, bool parent_must_exis
   std::error_code error;
   const auto status = fs::status(destination, error);
   if (fs::exists(status)) {
-    if (fs::is_directory(status)) throw Error(name + ": cannot write: is a directory");
+    if (fs::is_directory(status)) throw Error(name, "cannot write: is a directory");
     if (!fs::is_regular_file(status)) {
-      throw Error(name + ": cannot write: not a regular file (a device, FIFO or socket); for stdout use -o -");
+      throw Error(name, "cannot write: not a regular file (a device, FIFO or socket); for stdout use -o -");
     }
   }
   if (!parent_must_exist) return;
   const auto directory = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
   const auto parent = fs::status(directory, error);
-  if (!fs::exists(parent)) throw Error(name + ": cannot create: no such directory " + directory.string());
-  if (!fs::is_directory(parent)) throw Error(name + ": cannot create: " + directory.string() + " is not a directory");
+  if (!fs::exists(parent)) throw Error(name, "cannot create: no such directory " + directory.string());
+  if (!fs::is_directory(parent)) throw Error(name, "cannot create: " + directory.string() + " is not a directory");
 }
 
 AtomicOutputFile::AtomicOutputFile(const fs::path& destination) : destination_(destination) {
@@ -36,7 +36,7 @@ AtomicOutputFile::AtomicOutputFile(const fs::path& destination) : destination_(d
     // Created and registered together: a signal finds it registered or not yet made.
     interrupt::Hold hold;
     fd_ = ::mkstemp(pattern.data());
-    if (fd_ < 0) throw Error(destination.string() + ": cannot create: " + errno_text());
+    if (fd_ < 0) throw Error(destination.string(), "cannot create: " + errno_text());
     temporary_ = pattern;
     registration_ = interrupt::remove_on_signal(temporary_);
   }
@@ -57,11 +57,11 @@ void AtomicOutputFile::commit() {
   // promise; paying for durability against power loss is the caller's choice (sync), as with cp.
   const int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) throw Error(destination_.string() + ": cannot write: " + errno_text());
+  if (::close(fd) != 0) throw Error(destination_.string(), "cannot write: " + errno_text());
   // A signal now waits until the file is in place (or the rename failed and the file is removed).
   interrupt::Hold hold;
   if (::rename(temporary_.c_str(), destination_.c_str()) != 0) {
-    throw Error(destination_.string() + ": cannot rename into place: " + errno_text());
+    throw Error(destination_.string(), "cannot rename into place: " + errno_text());
   }
   committed_ = true;
   registration_.release();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <thread>
 
 #include "dockerdiff/util/error.hpp"
@@ -28,7 +29,7 @@ void write_all(int fd, const char* data, std::size_t size, const std::string& na
     const auto n = ::write(fd, data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(name + ": write failed: " + errno_text());
+      throw Error(name, "write failed: " + errno_text());
     }
     data += n;
     size -= static_cast<std::size_t>(n);
@@ -66,9 +67,9 @@ class FdSink final : public ByteSink {
           kernel_copy_ = false;  // e.g. a pipe on stdout: fall back to sendfile or read/write
           break;
         }
-        throw Error(name_ + ": write failed: " + errno_text());
+        throw Error(name_, "write failed: " + errno_text());
       }
-      if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
+      if (n == 0) throw Error(what, "unexpected end of file (truncated archive)");
       length -= static_cast<std::uint64_t>(n);
       written_ += static_cast<std::uint64_t>(n);
     }
@@ -81,9 +82,9 @@ class FdSink final : public ByteSink {
           sendfile_ = false;
           break;
         }
-        throw Error(name_ + ": write failed: " + errno_text());
+        throw Error(name_, "write failed: " + errno_text());
       }
-      if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
+      if (n == 0) throw Error(what, "unexpected end of file (truncated archive)");
       length -= static_cast<std::uint64_t>(n);
       written_ += static_cast<std::uint64_t>(n);
     }
@@ -116,7 +117,7 @@ class CompressingSink final : public ByteSink {
  public:
   CompressingSink(int fd, std::string name, Compression compression, int level) : fd_(fd), name_(std::move(name)) {
     archive_.reset(archive_write_new());
-    if (archive_ == nullptr) throw Error(name_ + ": cannot create a libarchive writer");
+    if (archive_ == nullptr) throw Error(name_, "cannot create a libarchive writer");
     check(archive_write_set_format_raw(archive_.get()), "set raw format");
     switch (compression) {
       case Compression::gzip:
@@ -131,7 +132,7 @@ class CompressingSink final : public ByteSink {
         break;
       }
       default:
-        throw Error(name_ + ": output compression " + std::string(compression_name(compression)) +
+        throw Error(name_, "output compression " + std::string(compression_name(compression)) +
                     " is not supported");
     }
     if (level > 0) {
@@ -151,14 +152,14 @@ class CompressingSink final : public ByteSink {
   ~CompressingSink() override { abandon(); }
 
   void write(const void* data, std::size_t size) override {
-    if (archive_ == nullptr) throw Error(name_ + ": write after a failed write");
+    if (archive_ == nullptr) throw Error(name_, "write after a failed write");
     const auto* bytes = static_cast<const char*>(data);
     while (size > 0) {
       const auto n = archive_write_data(archive_.get(), bytes, size);
       if (n < 0) {
-        const auto message = write_error_.empty() ? name_ + ": " + failure_text() : write_error_;
+        auto error = write_error_ ? *write_error_ : Error(name_, failure_text());
         abandon();  // now, while `data` is alive: the failed compressor still points into it
-        throw Error(message);
+        throw error;
       }
       bytes += n;
       size -= static_cast<std::size_t>(n);
@@ -166,7 +167,7 @@ class CompressingSink final : public ByteSink {
   }
 
   void finish() override {
-    if (archive_ == nullptr) throw Error(name_ + ": write after a failed write");
+    if (archive_ == nullptr) throw Error(name_, "write after a failed write");
     check(archive_write_close(archive_.get()), "close");
     archive_write_free(archive_.release());  // closed: nothing for ArchiveWriterFree to abandon
   }
@@ -180,7 +181,7 @@ class CompressingSink final : public ByteSink {
     try {
       write_all(sink->fd_, static_cast<const char*>(buffer), length, sink->name_);
     } catch (const Error& error) {
-      sink->write_error_ = error.what();
+      sink->write_error_ = error;
       return -1;
     }
     sink->written_ += length;
@@ -195,23 +196,23 @@ class CompressingSink final : public ByteSink {
     archive_.reset();
   }
 
+  // What libarchive says went wrong (a failed write of the destination is kept in write_error_).
   std::string failure_text() const {
-    if (!write_error_.empty()) return write_error_;
     const char* text = archive_error_string(archive_.get());
     return text != nullptr ? text : "compression failed";
   }
 
   void check(int status, const std::string& step) const {
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
-      if (!write_error_.empty()) throw Error(write_error_);
-      throw Error(name_ + ": compression (" + step + ") failed: " + failure_text());
+      if (write_error_) throw *write_error_;
+      throw Error(name_, "compression (" + step + ") failed: " + failure_text());
     }
   }
 
   ArchiveWriter archive_;
   int fd_;
   std::string name_;
-  std::string write_error_;
+  std::optional<Error> write_error_;  // the destination's own write error, reported as it is
   std::uint64_t written_ = 0;
   bool discard_ = false;
 };
@@ -232,9 +233,9 @@ void pread_chunks(int fd, std::uint64_t offset, std::uint64_t length, const std:
     const auto n = ::pread(fd, buffer.data(), step, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(what + ": read failed: " + errno_text());
+      throw Error(what, "read failed: " + errno_text());
     }
-    if (n == 0) throw Error(what + ": unexpected end of file (truncated archive)");
+    if (n == 0) throw Error(what, "unexpected end of file (truncated archive)");
     use(buffer.data(), static_cast<std::size_t>(n));
     offset += static_cast<std::uint64_t>(n);
     length -= static_cast<std::uint64_t>(n);

@@ -22,13 +22,6 @@ std::string_view compression_name(Compression compression) {
   return "none";
 }
 
-std::optional<Compression> parse_compression(std::string_view name) {
-  for (const auto& [value, known] : kNames) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
-}
-
 std::string_view archive_suffix(Compression compression) {
   switch (compression) {
     case Compression::gzip: return ".tar.gz";

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,7 +9,6 @@ namespace dockerdiff::archive {
 enum class Compression { none, gzip, zstd, xz, bzip2 };
 
 std::string_view compression_name(Compression compression);
-std::optional<Compression> parse_compression(std::string_view name);
 // The file-name suffix for an output compressed this way (".tar", ".tar.gz", ...).
 std::string_view archive_suffix(Compression compression);
 // Identifies compression from the first bytes of a stream (none when no known magic matches).

@@ -61,10 +61,10 @@ void check_writable(const TarHeader& header) {
   // libarchive (3.6, in the C locale the tool runs in) cannot write other names: it crashes (NULL
   // strlen) on a file name that is not ASCII, and writes a link target that is not ASCII as an empty
   // one. Image archives name their files with digests and fixed names, so such a name is refused.
-  if (!is_ascii(header.path)) throw Error(header.path + ": entry name is not ASCII, cannot write it");
+  if (!is_ascii(header.path)) throw Error(header.path, "entry name is not ASCII, cannot write it");
   const bool link = header.type == EntryType::symlink || header.type == EntryType::hardlink;
   if (link && !is_ascii(header.link_target)) {
-    throw Error(header.path + ": link target '" + header.link_target + "' is not ASCII, cannot write it");
+    throw Error(header.path, "link target '" + header.link_target + "' is not ASCII, cannot write it");
   }
 }
 

@@ -22,7 +22,7 @@ class HeaderEncoder {
     if (archive_ == nullptr || archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
         archive_write_set_bytes_per_block(archive_.get(), 0) != ARCHIVE_OK ||
         archive_write_open(archive_.get(), &bytes_, nullptr, &HeaderEncoder::capture, nullptr) != ARCHIVE_OK) {
-      throw Error("libarchive: cannot create a tar header encoder");
+      throw Error("libarchive", "cannot create a tar header encoder");
     }
   }
 
@@ -62,7 +62,7 @@ class HeaderEncoder {
     const int status = archive_write_header(archive_.get(), entry.get());
     if (status != ARCHIVE_OK) {
       const char* text = archive_error_string(archive_.get());
-      throw Error(header.path + ": cannot encode tar header: " + (text != nullptr ? text : "unknown error"));
+      throw Error(header.path, std::string("cannot encode tar header: ") + (text != nullptr ? text : "unknown error"));
     }
     return bytes_;
   }
@@ -125,7 +125,7 @@ void TarWriter::add(const TarHeader& header, const std::function<void(ByteSink&)
   CountingSink counted(sink_);
   if (write_data) write_data(counted);
   if (counted.bytes_written() != header.size) {
-    throw Error(header.path + ": expected " + std::to_string(header.size) + " bytes of data, got " +
+    throw Error(header.path, "expected " + std::to_string(header.size) + " bytes of data, got " +
                 std::to_string(counted.bytes_written()));
   }
   static const std::string kZeros(kTarBlock, '\0');

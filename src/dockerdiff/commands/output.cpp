@@ -40,13 +40,13 @@ bool is_within(const fs::path& inner, const fs::path& outer) {
 void check_output_options(const std::string& command, const OutputCompression& output, const std::string& path) {
   if (output.level) {
     const int max = output.compression == archive::Compression::gzip ? 9 : 19;
-    if (output.compression == archive::Compression::none) throw usage_error(command + ": --level needs --compress gzip or zstd");
+    if (output.compression == archive::Compression::none) throw usage_error(command, "--level needs --compress gzip or zstd");
     if (*output.level < 1 || *output.level > max) {
-      throw usage_error(command + ": --level for " + std::string(archive::compression_name(output.compression)) +
+      throw usage_error(command, "--level for " + std::string(archive::compression_name(output.compression)) +
                         " must be 1.." + std::to_string(max));
     }
   }
-  if (path == "-" && ::isatty(1)) throw usage_error(command + ": refusing to write an archive to a terminal; redirect stdout");
+  if (path == "-" && ::isatty(1)) throw usage_error(command, "refusing to write an archive to a terminal; redirect stdout");
 }
 
 void check_outputs(const std::string& command, const std::vector<OutputPath>& outputs, const std::vector<Source>& inputs) {
@@ -60,13 +60,13 @@ void check_outputs(const std::string& command, const std::vector<OutputPath>& ou
       const auto input = source.local_path();
       if (!input) continue;
       if (same_file(*input, output->path)) {
-        throw usage_error(command + ": " + output->option + " " + output->path + " is also an input (" + spec + ")");
+        throw usage_error(command, output->option + " " + output->path + " is also an input (" + spec + ")");
       }
       std::error_code error;
       if (fs::is_directory(*input, error)) {
         const auto directory = fs::canonical(*input, error);
         if (!error && is_within(landing_path(output->path), directory)) {
-          throw usage_error(command + ": " + output->option + " " + output->path + " is inside the input directory " + spec);
+          throw usage_error(command, output->option + " " + output->path + " is inside the input directory " + spec);
         }
       }
     }
@@ -74,7 +74,7 @@ void check_outputs(const std::string& command, const std::vector<OutputPath>& ou
   for (std::size_t i = 0; i < files.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       if (landing_path(files[i]->path) == landing_path(files[j]->path) || same_file(files[i]->path, files[j]->path)) {
-        throw usage_error(command + ": " + files[i]->option + " " + files[i]->path + " is the same file as " +
+        throw usage_error(command, files[i]->option + " " + files[i]->path + " is the same file as " +
                           files[j]->option + " " + files[j]->path);
       }
     }

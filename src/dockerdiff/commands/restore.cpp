@@ -21,12 +21,12 @@ namespace fs = std::filesystem;
 namespace {
 
 void validate(const RestoreOptions& options) {
-  if (options.slim.spec().empty()) throw usage_error("restore: no SLIM archive given");
-  if (options.bases.empty()) throw usage_error("restore: no base given (-b BASE)");
-  if (options.output.empty()) throw usage_error("restore: no output given (-o OUT)");
+  if (options.slim.spec().empty()) throw usage_error("restore", "no SLIM archive given");
+  if (options.bases.empty()) throw usage_error("restore", "no base given (-b BASE)");
+  if (options.output.empty()) throw usage_error("restore", "no output given (-o OUT)");
   std::size_t stdin_uses = options.slim.is_stdin();
   for (const auto& source : options.bases) stdin_uses += source.is_stdin();
-  if (stdin_uses > 1) throw usage_error("restore: stdin ('-') can be read only once");
+  if (stdin_uses > 1) throw usage_error("restore", "stdin ('-') can be read only once");
   check_output_options("restore", {options.compression, options.level}, options.output);
   auto inputs = options.bases;
   inputs.push_back(options.slim);

@@ -22,17 +22,17 @@ namespace fs = std::filesystem;
 namespace {
 
 void validate(const SlimOptions& options) {
-  if (options.targets.empty()) throw usage_error("slim: no TARGET given");
-  if (options.bases.empty()) throw usage_error("slim: no base given (-b BASE)");
-  if (options.output.empty() == options.output_dir.empty()) throw usage_error("slim: give exactly one of -o OUT and --output-dir DIR");
-  if (options.bundle && options.output.empty()) throw usage_error("slim: --bundle writes one archive: give -o OUT");
+  if (options.targets.empty()) throw usage_error("slim", "no TARGET given");
+  if (options.bases.empty()) throw usage_error("slim", "no base given (-b BASE)");
+  if (options.output.empty() == options.output_dir.empty()) throw usage_error("slim", "give exactly one of -o OUT and --output-dir DIR");
+  if (options.bundle && options.output.empty()) throw usage_error("slim", "--bundle writes one archive: give -o OUT");
   if (options.targets.size() > 1 && !options.output.empty() && !options.bundle) {
-    throw usage_error("slim: several targets need --output-dir DIR, or --bundle -o OUT");
+    throw usage_error("slim", "several targets need --output-dir DIR, or --bundle -o OUT");
   }
   std::size_t stdin_uses = 0;
   for (const auto& source : options.targets) stdin_uses += source.is_stdin();
   for (const auto& source : options.bases) stdin_uses += source.is_stdin();
-  if (stdin_uses > 1) throw usage_error("slim: stdin ('-') can be read only once");
+  if (stdin_uses > 1) throw usage_error("slim", "stdin ('-') can be read only once");
   check_output_options("slim", {options.compression, options.level}, options.output);
 }
 
@@ -82,7 +82,7 @@ std::vector<OutputJob> output_jobs(const SlimOptions& options) {
   for (std::size_t i = 0; i < options.targets.size(); ++i) {
     const auto name = output_stem(options.targets[i]) + ".slim" + std::string(archive::archive_suffix(options.compression));
     if (!names.insert(name).second) {
-      throw usage_error("slim: two targets would both be written to " + name + " in " + options.output_dir);
+      throw usage_error("slim", "two targets would both be written to " + name + " in " + options.output_dir);
     }
     jobs.push_back({(fs::path(options.output_dir) / name).string(), {i}});
   }
@@ -101,7 +101,7 @@ void check_slim_outputs(const SlimOptions& options, const std::vector<OutputJob>
   check_outputs("slim", outputs, inputs);
   std::error_code error;
   if (!options.output_dir.empty() && fs::exists(options.output_dir, error) && !fs::is_directory(options.output_dir, error)) {
-    throw Error(options.output_dir + ": cannot write into it: not a directory");
+    throw Error(options.output_dir, "cannot write into it: not a directory");
   }
 }
 
@@ -122,7 +122,7 @@ class CreatedDirectory {
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
       interrupt::Hold hold;
       fs::create_directory(*it, error);
-      if (error) throw Error(path + ": cannot create: " + error.message());
+      if (error) throw Error(path, "cannot create: " + error.message());
       created_.push_back(*it);
       registrations_.push_back(interrupt::remove_on_signal(*it));
     }

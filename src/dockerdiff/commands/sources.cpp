@@ -28,7 +28,7 @@ class TemporaryDirectory {
   TemporaryDirectory() {
     std::string pattern = temp_directory() + "/dockerdiff-XXXXXX";
     interrupt::Hold hold;
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory: " + errno_text());
+    if (::mkdtemp(pattern.data()) == nullptr) throw Error("", "cannot create a temporary directory: " + errno_text());
     path_ = pattern;
     registration_ = interrupt::remove_on_signal(path_, interrupt::Removal::tree);
   }
@@ -48,11 +48,11 @@ class TemporaryDirectory {
 
 bool looks_like_json_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": " + errno_text());
+  if (fd < 0) throw Error(path, errno_text());
   char head[64];
   const auto n = ::read(fd, head, sizeof head);
   ::close(fd);
-  if (n < 0) throw Error(path + ": " + errno_text());
+  if (n < 0) throw Error(path, errno_text());
   const std::string_view text(head, static_cast<std::size_t>(n));
   const auto first = text.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
@@ -61,16 +61,16 @@ bool looks_like_json_file(const std::string& path) {
 nlohmann::json read_inventory(const std::string& path) {
   std::error_code error;
   const auto size = fs::file_size(path, error);
-  if (error) throw Error(path + ": " + error.message());
+  if (error) throw Error(path, error.message());
   if (size > kMaxInventoryBytes) {
-    throw Error(path + ": larger than " + std::to_string(kMaxInventoryBytes >> 20) + " MiB, not an inventory");
+    throw Error(path, "larger than " + std::to_string(kMaxInventoryBytes >> 20) + " MiB, not an inventory");
   }
   std::string text(static_cast<std::size_t>(size), '\0');
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": " + errno_text());
+  if (fd < 0) throw Error(path, errno_text());
   const auto n = ::read(fd, text.data(), text.size());
   ::close(fd);
-  if (n != static_cast<ssize_t>(text.size())) throw Error(path + ": short read");
+  if (n != static_cast<ssize_t>(text.size())) throw Error(path, "short read");
   return parse_json(text, path);
 }
 
@@ -81,7 +81,7 @@ Source::Source(std::string spec) : spec_(std::move(spec)), engine_(engine::parse
 const engine::EngineRef* Source::engine_image() const {
   if (!engine_) return nullptr;
   if (engine_->reference.empty()) {
-    throw usage_error(spec_ + ": no image reference after '" + std::string(engine::engine_program(engine_->kind)) + ":'");
+    throw usage_error(spec_, "no image reference after '" + std::string(engine::engine_program(engine_->kind)) + ":'");
   }
   return &*engine_;
 }
@@ -109,7 +109,7 @@ std::unique_ptr<archive::ArchiveInput> open_input(const Source& source) {
   }
   std::error_code error;
   const auto status = fs::status(spec, error);
-  if (error || !fs::exists(status)) throw Error(spec + ": no such file or directory");
+  if (error || !fs::exists(status)) throw Error(spec, "no such file or directory");
   if (fs::is_directory(status)) return archive::open_layout_directory(spec, spec);
   return archive::open_tar_archive(fs::path(spec), spec);
 }

@@ -28,9 +28,7 @@ int run_verify(const VerifyOptions& options) {
     result = image::verify_archive(*input, settings);
   } catch (const Error& error) {
     // The archive cannot even be read as a tar: that is its one problem.
-    std::string text = error.what();
-    if (text.starts_with(name + ": ")) text = text.substr(name.size() + 2);
-    result.problems.push_back({"", text});
+    result.problems.push_back(image::problem_of(error, name));
   }
 
   if (options.json) {

@@ -23,7 +23,7 @@ std::string first_line(const std::string& text) {
 CommandResult run_engine(const EngineRef& ref, std::vector<std::string> args, const char* what) {
   args.insert(args.begin(), std::string(engine_program(ref.kind)));
   auto result = run_command(args);
-  if (result.exit_code != 0) throw Error(ref.spec + ": " + what + " failed: " + first_line(result.err));
+  if (result.exit_code != 0) throw Error(ref.spec, std::string(what) + " failed: " + first_line(result.err));
   return result;
 }
 

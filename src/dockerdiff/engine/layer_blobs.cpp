@@ -71,7 +71,7 @@ class BlobWalker {
     args.insert(args.begin(), {"ctr", "--address", store_.address, "--namespace", store_.name_space});
     auto result = run_command(args);
     if (result.exit_code != 0) {
-      throw Error("ctr " + args[5] + " " + args[6] + " on " + store_.address + " failed: " + result.err.substr(0, result.err.find('\n')));
+      throw Error("ctr " + args[5] + " " + args[6] + " on " + store_.address, "failed: " + result.err.substr(0, result.err.find('\n')));
     }
     return result;
   }

@@ -27,7 +27,7 @@ struct Pipe {
   int write = -1;
   Pipe() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error("cannot create a pipe: " + errno_text());
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error("", "cannot create a pipe: " + errno_text());
     read = fds[0];
     write = fds[1];
   }
@@ -78,7 +78,7 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  if (status != 0) throw Error(argv[0] + ": cannot run: " + std::strerror(status));
+  if (status != 0) throw Error(argv[0], std::string("cannot run: ") + std::strerror(status));
   out.close_write();
   err.close_write();
 
@@ -112,7 +112,7 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   }
   if (too_much) {
     const auto command = argv[0] + (argv.size() > 1 ? " " + argv[1] : std::string());
-    throw Error(command + ": printed more than " + std::to_string(limits::kMaxCommandOutputBytes >> 20) +
+    throw Error(command, "printed more than " + std::to_string(limits::kMaxCommandOutputBytes >> 20) +
                 " MiB, the limit for what an engine command may print");
   }
   result.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);

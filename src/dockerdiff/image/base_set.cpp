@@ -44,11 +44,11 @@ std::string describe(const json& value) {
 }
 
 std::vector<std::string> digests(const json& list, const std::string& base, const char* what) {
-  if (!list.is_array()) throw Error(base + ": " + what + " is not a list");
+  if (!list.is_array()) throw Error(base, std::string(what) + " is not a list");
   std::vector<std::string> out;
   for (const auto& item : list) {
     if (!item.is_string() || !is_sha256_digest(item.get<std::string>())) {
-      throw Error(base + ": " + what + " holds " + describe(item) + ", not a sha256 digest");
+      throw Error(base, std::string(what) + " holds " + describe(item) + ", not a sha256 digest");
     }
     out.push_back(item.get<std::string>());
   }
@@ -70,15 +70,15 @@ std::string first_tag(const json& image) {
 HostBlob host_blob(const json& item, const std::string& base) {
   const auto text = [&](const char* key) {
     if (!item.is_object() || !item.contains(key) || !item.at(key).is_string()) {
-      throw Error(base + ": \"blobs\" holds " + describe(item) + " without a string \"" + key + "\"");
+      throw Error(base, "\"blobs\" holds " + describe(item) + " without a string \"" + key + "\"");
     }
     return item.at(key).get<std::string>();
   };
   HostBlob blob{text("diff_id"), text("digest"), text("media_type"), 0};
   if (!is_sha256_digest(blob.diff_id) || !is_sha256_digest(blob.digest)) {
-    throw Error(base + ": \"blobs\" holds a blob whose digest or diff_id is not a sha256 digest");
+    throw Error(base, "\"blobs\" holds a blob whose digest or diff_id is not a sha256 digest");
   }
-  if (!item.contains("size") || !item.at("size").is_number_unsigned()) throw Error(base + ": \"blobs\" holds a blob without a size");
+  if (!item.contains("size") || !item.at("size").is_number_unsigned()) throw Error(base, "\"blobs\" holds a blob without a size");
   blob.size = item.at("size").get<std::uint64_t>();
   return blob;
 }
@@ -109,7 +109,7 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
       const auto layers = rootfs.contains("Layers") && !rootfs.at("Layers").is_null() ? rootfs.at("Layers") : json::array();
       add_image(base, first_tag(item), digests(layers, base, "\"RootFS.Layers\""));
     } else {
-      throw Error(base + ": not an inventory: expected chain IDs, diff_id lists or images, found " + describe(item));
+      throw Error(base, "not an inventory: expected chain IDs, diff_id lists or images, found " + describe(item));
     }
   };
   if (document.is_array()) {
@@ -121,25 +121,25 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
       for (const auto& chain : digests(document.at("chain_ids"), base, "\"chain_ids\"")) add_chain_id(base, {}, chain);
     }
     if (document.contains("images")) {
-      if (!document.at("images").is_array()) throw Error(base + ": \"images\" is not a list");
+      if (!document.at("images").is_array()) throw Error(base, "\"images\" is not a list");
       for (const auto& item : document.at("images")) add_item(item);
     }
     if (document.contains("blobs")) {
-      if (!document.at("blobs").is_array()) throw Error(base + ": \"blobs\" is not a list");
+      if (!document.at("blobs").is_array()) throw Error(base, "\"blobs\" is not a list");
       for (const auto& item : document.at("blobs")) add_blob(host_blob(item, base));
     }
     return;
   }
-  throw Error(base + ": not an inventory: expected a list, or an object with \"chain_ids\" or \"images\"");
+  throw Error(base, "not an inventory: expected a list, or an object with \"chain_ids\" or \"images\"");
 }
 
 json make_inventory(const std::string& engine, const json& inspected, const std::vector<HostBlob>& blobs) {
-  if (!inspected.is_array()) throw Error(engine + ": image inspect did not print a list");
+  if (!inspected.is_array()) throw Error(engine, "image inspect did not print a list");
   std::set<std::string> all_chains;
   std::map<std::string, json> images;  // by ID, for a stable order
   for (const auto& item : inspected) {
     if (!item.is_object() || !item.contains("Id") || !item.at("Id").is_string()) {
-      throw Error(engine + ": image inspect printed an image without \"Id\"");
+      throw Error(engine, "image inspect printed an image without \"Id\"");
     }
     std::vector<std::string> diff_ids;
     if (item.contains("RootFS") && item.at("RootFS").is_object() && item.at("RootFS").contains("Layers") &&

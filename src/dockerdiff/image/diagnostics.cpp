@@ -10,10 +10,16 @@ void Diagnostics::report(const std::string& path, const std::string& problem) {
 
 void Diagnostics::report(const Error& error) {
   if (policy_ == Policy::stop_at_first) throw error;
-  // "<archive>: <rest>" becomes a problem of the archive as a whole.
-  std::string text = error.what();
-  if (const auto prefix = archive_name_ + ": "; text.starts_with(prefix)) text = text.substr(prefix.size());
-  report("", text);
+  const auto found = problem_of(error, archive_name_);
+  report(found.path, found.problem);
+}
+
+Problem problem_of(const Error& error, const std::string& archive_name) {
+  if (error.subject() == archive_name) return {"", error.problem()};
+  if (const auto prefix = archive_name + ": "; error.subject().starts_with(prefix)) {
+    return {error.subject().substr(prefix.size()), error.problem()};
+  }
+  return {"", error.what()};
 }
 
 }  // namespace dockerdiff::image

@@ -16,6 +16,9 @@ struct Problem {
   std::string problem;
 };
 
+// An Error about `archive_name` ("<archive>" or "<archive>: <path>" as its subject) as a Problem.
+Problem problem_of(const Error& error, const std::string& archive_name);
+
 // What a walk does with a problem it finds: reading stops at the first (an Error naming the archive,
 // path and problem), verifying collects them all (each once) and walks on past it.
 class Diagnostics {

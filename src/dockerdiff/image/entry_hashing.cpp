@@ -64,7 +64,7 @@ class HashSink final : public archive::ByteSink {
   }
 
   void write(const void* data, std::size_t size) override {
-    if (decompress_) throw Error("internal: a decompressing hash needs a file range");
+    if (decompress_) throw Error("", "internal: a decompressing hash needs a file range");
     if (raw_) raw_->update(data, size);
     written_ += size;
   }
@@ -80,12 +80,12 @@ class HashSink final : public archive::ByteSink {
     }
     RangeReader state{fd, offset, length, &buffer_, raw_.get(), {}};
     const ArchiveReader reader(archive_read_new());
-    if (reader == nullptr) throw Error(what + ": cannot create a libarchive reader");
+    if (reader == nullptr) throw Error(what, "cannot create a libarchive reader");
     archive_read_support_filter_all(reader.get());
     archive_read_support_format_raw(reader.get());
     const auto fail = [&](const std::string& doing) -> Error {
       const char* text = archive_error_string(reader.get());
-      return Error(what + ": " + doing + (text != nullptr ? std::string(": ") + text : std::string()));
+      return Error(what, doing + (text != nullptr ? std::string(": ") + text : std::string()));
     };
     if (archive_read_open(reader.get(), &state, nullptr, read_range, nullptr) != ARCHIVE_OK) throw fail("cannot decompress");
     archive_entry* entry = nullptr;
@@ -157,10 +157,9 @@ std::vector<HashOutcome> hash_entries(archive::ArchiveInput& input, const std::v
     try {
       outcomes[i] = hash_one(input, request);
     } catch (const Error& error) {
-      std::string text = error.what();
-      const auto prefix = input.name() + ": " + input.entries()[request.entry].path + ": ";
-      if (text.starts_with(prefix)) text = text.substr(prefix.size());
-      outcomes[i].error = text;
+      // An error about this very entry ("<archive>: <path>") is reported without repeating both.
+      const bool about_entry = error.subject() == input.name() + ": " + input.entries()[request.entry].path;
+      outcomes[i].error = about_entry ? error.problem() : error.what();
     } catch (const std::exception& error) {
       outcomes[i].error = error.what();
     }

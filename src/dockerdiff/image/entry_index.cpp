@@ -26,7 +26,7 @@ std::size_t EntryIndex::resolve(const std::string& path, const std::string& refe
   for (int hop = 0; hop <= kMaxLinkHops; ++hop) {
     const auto index = find(current);
     if (!index) {
-      throw Error(archive_name_ + ": " + referrer + " names '" + path + "', which is not in the archive" +
+      throw Error(archive_name_ + ": " + referrer, "names '" + path + "', which is not in the archive" +
                   (current != path ? " (link to missing '" + current + "')" : ""));
     }
     const auto& entry = entries_[*index];
@@ -36,27 +36,26 @@ std::size_t EntryIndex::resolve(const std::string& path, const std::string& refe
       case archive::EntryType::symlink: {
         const auto target = archive::resolve_link_target(entry.path, entry.link_target);
         if (!target) {
-          throw Error(archive_name_ + ": symlink '" + entry.path + "' -> '" + entry.link_target + "' leaves the archive");
+          throw Error(archive_name_, "symlink '" + entry.path + "' -> '" + entry.link_target + "' leaves the archive");
         }
         current = *target;
         break;
       }
       default:
-        throw Error(archive_name_ + ": " + referrer + " names '" + path + "', which is not a regular file");
+        throw Error(archive_name_ + ": " + referrer, "names '" + path + "', which is not a regular file");
     }
   }
-  throw Error(archive_name_ + ": link loop at '" + path + "' (more than " + std::to_string(kMaxLinkHops) + " symlinks or hard links)");
+  throw Error(archive_name_, "link loop at '" + path + "' (more than " + std::to_string(kMaxLinkHops) + " symlinks or hard links)");
 }
 
 const std::string& EntryIndex::document(const std::string& path, const std::string& referrer) const {
   const auto& entry = entries_[resolve(path, referrer)];
   if (!entry.content) {
     if (entry.size > limits::kMaxJsonDocumentBytes && archive::looks_like_json(entry.magic)) {
-      throw Error(archive_name_ + ": " + path + ": a JSON document of " + std::to_string(entry.size) +
+      throw Error(archive_name_ + ": " + path, "a JSON document of " + std::to_string(entry.size) +
                   " bytes, over the limit of " + human_bytes(limits::kMaxJsonDocumentBytes));
     }
-    throw Error(archive_name_ + ": " + path + ": not a JSON document" +
-                (entry.size > 0 ? "" : " (empty file)"));
+    throw Error(archive_name_ + ": " + path, entry.size > 0 ? "not a JSON document" : "not a JSON document (empty file)");
   }
   return *entry.content;
 }

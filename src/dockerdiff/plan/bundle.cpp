@@ -33,7 +33,7 @@ bool is_merged_document(const std::string& path) {
 std::string document_content(const PlannedEntry& entry, const std::vector<PlanInput>& inputs) {
   if (entry.kind == Kind::document) return entry.data;
   const auto& source = (*inputs[entry.input].entries)[entry.entry];
-  if (!source.content) throw Error(inputs[entry.input].name + ": " + entry.path + ": not a JSON document");
+  if (!source.content) throw Error(inputs[entry.input].name, entry.path + ": not a JSON document");
   return *source.content;
 }
 

@@ -83,7 +83,7 @@ std::vector<PlannedEntry> convert_legacy_to_docker25(const LegacyInput& legacy) 
       continue;
     }
     if (archive::detect_compression(source.magic) != archive::Compression::none) {
-      throw Error(legacy.input.name + ": " + source.path + ": layer is stored compressed, so its blob name cannot be its "
+      throw Error(legacy.input.name, source.path + ": layer is stored compressed, so its blob name cannot be its "
                   "diff_id; use --layout keep");
     }
     out.push_back(copy_entry(legacy.input_index, blob.data_entry, source, blob_path(diff_id), source));

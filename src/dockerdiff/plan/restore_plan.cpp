@@ -63,12 +63,12 @@ RestorePlan plan_restore(const PlanInput& slim, const std::vector<PlanInput>& ba
       const auto expected = expected_digest(layer);
       const auto found = by_digest.find(expected);
       if (found == by_digest.end()) {
-        std::string message = slim.name + ": layer " + layer.diff_id + " (chain " + layer.chain_id + ") of " +
-                              image.display_name() + " is not in any base";
+        std::string problem =
+            "layer " + layer.diff_id + " (chain " + layer.chain_id + ") of " + image.display_name() + " is not in any base";
         if (const auto other = chain_holders.find(layer.chain_id); other != chain_holders.end()) {
-          message += " as the blob it needs (" + expected + "); " + other->second.front() + " holds it stored differently";
+          problem += " as the blob it needs (" + expected + "); " + other->second.front() + " holds it stored differently";
         }
-        throw Error(message);
+        throw Error(slim.name, problem);
       }
       const auto& candidates = found->second;
       const auto same_chain = std::find_if(candidates.begin(), candidates.end(),

@@ -58,7 +58,7 @@ class InputPlanner {
           layer_decision.provided_by_images = provider->images;
         } else {
           if (layer.size == 0) {
-            throw Error(input_.name + ": layer " + layer.diff_id + " of " + image.display_name() +
+            throw Error(input_.name, "layer " + layer.diff_id + " of " + image.display_name() +
                         " is empty in the archive and no base provides its chain ID " + layer.chain_id);
           }
           kept_diff_ids_.insert(layer.diff_id);
@@ -145,7 +145,7 @@ class InputPlanner {
           break;
         }
         case EntryType::other:
-          throw Error(input_.name + ": " + entry.path + ": unsupported entry type (not a file, directory or link)");
+          throw Error(input_.name, entry.path + ": unsupported entry type (not a file, directory or link)");
       }
       out.push_back(std::move(planned));
     }
@@ -165,13 +165,13 @@ class InputPlanner {
 
 SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode,
                    DroppedDescriptors descriptors) {
-  if (inputs.empty()) throw Error("nothing to slim");
+  if (inputs.empty()) throw Error("", "nothing to slim");
   SlimPlan plan;
   plan.layout = output_layout(inputs.front().images->layout, mode);
   for (const auto& input : inputs) {
     const auto layout = output_layout(input.images->layout, mode);
     if (layout != plan.layout) {
-      throw Error(input.name + ": its " + std::string(image::layout_name(layout)) + " layout cannot share a bundle with " +
+      throw Error(input.name, "its " + std::string(image::layout_name(layout)) + " layout cannot share a bundle with " +
                   inputs.front().name + "'s " + std::string(image::layout_name(plan.layout)) + " layout");
     }
   }

@@ -46,16 +46,16 @@ namespace {
 std::vector<std::string> strings(const json& object, const char* key, const std::string& where) {
   std::vector<std::string> out;
   if (!object.contains(key) || object.at(key).is_null()) return out;
-  if (!object.at(key).is_array()) throw Error(where + ": \"" + key + "\" is not a list");
+  if (!object.at(key).is_array()) throw Error(where, std::string("\"") + key + "\" is not a list");
   for (const auto& item : object.at(key)) {
-    if (!item.is_string()) throw Error(where + ": \"" + key + "\" holds a non-string");
+    if (!item.is_string()) throw Error(where, std::string("\"") + key + "\" holds a non-string");
     out.push_back(item.get<std::string>());
   }
   return out;
 }
 
 std::string string_of(const json& object, const char* key, const std::string& where) {
-  if (!object.contains(key) || !object.at(key).is_string()) throw Error(where + ": missing string \"" + key + "\"");
+  if (!object.contains(key) || !object.at(key).is_string()) throw Error(where, std::string("missing string \"") + key + "\"");
   return object.at(key).get<std::string>();
 }
 
@@ -63,7 +63,7 @@ std::string string_of(const json& object, const char* key, const std::string& wh
 
 std::vector<ImageRequirement> requirements_from_record(const json& record, const std::string& where) {
   if (!record.is_object() || !record.contains("images") || !record.at("images").is_array()) {
-    throw Error(where + ": not a dockerdiff record (no \"images\" list)");
+    throw Error(where, "not a dockerdiff record (no \"images\" list)");
   }
   std::vector<ImageRequirement> images;
   for (const auto& item : record.at("images")) {
@@ -71,7 +71,7 @@ std::vector<ImageRequirement> requirements_from_record(const json& record, const
     image.tags = strings(item, "tags", where);
     image.config_digest = string_of(item, "config_digest", where);
     if (item.contains("layers") && item.at("layers").is_number_unsigned()) image.layer_count = item.at("layers").get<std::size_t>();
-    if (!item.contains("required") || !item.at("required").is_array()) throw Error(where + ": missing \"required\" list");
+    if (!item.contains("required") || !item.at("required").is_array()) throw Error(where, "missing \"required\" list");
     for (const auto& layer : item.at("required")) {
       RequiredLayer required{string_of(layer, "chain_id", where), string_of(layer, "diff_id", where),
                              layer.contains("provided_by") && layer.at("provided_by").is_string()
@@ -79,7 +79,7 @@ std::vector<ImageRequirement> requirements_from_record(const json& record, const
                                  : std::string(),
                              strings(layer, "base_images", where),
                              {}};
-      if (!is_sha256_digest(required.chain_id)) throw Error(where + ": \"" + required.chain_id + "\" is not a chain ID");
+      if (!is_sha256_digest(required.chain_id)) throw Error(where, "\"" + required.chain_id + "\" is not a chain ID");
       image.required.push_back(std::move(required));
     }
     images.push_back(std::move(image));

@@ -15,7 +15,7 @@ struct Sha256::State {
 
 Sha256::Sha256() : state_(std::make_unique<State>()) {
   if (state_->context == nullptr || EVP_DigestInit_ex(state_->context.get(), EVP_sha256(), nullptr) != 1) {
-    throw Error("OpenSSL: cannot initialise SHA-256");
+    throw Error("OpenSSL", "cannot initialise SHA-256");
   }
 }
 
@@ -23,7 +23,7 @@ Sha256::~Sha256() = default;
 
 void Sha256::update(const void* data, std::size_t size) {
   if (size != 0 && EVP_DigestUpdate(state_->context.get(), data, size) != 1) {
-    throw Error("OpenSSL: SHA-256 update failed");
+    throw Error("OpenSSL", "SHA-256 update failed");
   }
 }
 
@@ -31,7 +31,7 @@ std::string Sha256::digest() {
   unsigned char raw[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_DigestFinal_ex(state_->context.get(), raw, &length) != 1) {
-    throw Error("OpenSSL: SHA-256 final failed");
+    throw Error("OpenSSL", "SHA-256 final failed");
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "sha256:";

@@ -19,8 +19,6 @@ class Error : public std::exception {
   Error(std::string subject, std::string problem, ExitStatus status = ExitStatus::bad_input)
       : subject_(std::move(subject)), problem_(std::move(problem)), status_(status),
         message_(subject_.empty() ? problem_ : subject_ + ": " + problem_) {}
-  // Transitional: a message already joined. Being replaced by (subject, problem).
-  explicit Error(const std::string& message) : Error("", message) {}
 
   const std::string& subject() const noexcept { return subject_; }
   const std::string& problem() const noexcept { return problem_; }
@@ -39,8 +37,6 @@ class Error : public std::exception {
 inline Error usage_error(std::string subject, std::string problem) {
   return Error(std::move(subject), std::move(problem), ExitStatus::bad_usage);
 }
-// Transitional: a message already joined.
-inline Error usage_error(const std::string& message) { return Error("", message, ExitStatus::bad_usage); }
 
 // `text` as one printable line, however hostile the names and values it quotes from an archive:
 // control characters (a newline, an escape sequence for the terminal) are written as \n, \t, \xNN

@@ -18,18 +18,18 @@ json parse_json(const std::string& text, const std::string& where) {
       // `depth` counts the arrays and objects around the event: a start event at depth 64 opens a 65th.
       const bool opens = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
       if (depth > limits::kMaxJsonDepth || (opens && depth == limits::kMaxJsonDepth)) {
-        throw Error(where + ": invalid JSON: nested more than " + std::to_string(limits::kMaxJsonDepth) + " deep");
+        throw Error(where, "invalid JSON: nested more than " + std::to_string(limits::kMaxJsonDepth) + " deep");
       }
       if (opens || event == json::parse_event_t::value) {
         if (++values > limits::kMaxJsonValues) {
-          throw Error(where + ": more than " + std::to_string(limits::kMaxJsonValues) +
+          throw Error(where, "more than " + std::to_string(limits::kMaxJsonValues) +
                       " JSON values, over the limit for one document");
         }
       }
       return true;
     });
   } catch (const json::exception& error) {
-    throw Error(where + ": invalid JSON: " + error.what());
+    throw Error(where, std::string("invalid JSON: ") + error.what());
   }
 }
 

@@ -31,7 +31,7 @@ UniqueFd unnamed_temp_file(const std::string& subject) {
   std::string pattern = dir + "/dockerdiff-tmp-XXXXXX";
   fd = UniqueFd(::mkstemp(pattern.data()));
   if (fd.get() < 0) {
-    throw Error((subject.empty() ? "" : subject + ": ") + "cannot create a temporary file in " + dir + ": " + errno_text());
+    throw Error(subject, "cannot create a temporary file in " + dir + ": " + errno_text());
   }
   ::unlink(pattern.c_str());
   return fd;
