@@ -284,7 +284,8 @@ ReadBack read_back(const std::string& bytes, const image::ImageArchive& source, 
 void reports(const plan::SlimPlan& plan, const std::string& input_name, std::uint64_t input_bytes, std::uint64_t output_bytes) {
   report::SlimReport report;
   report.images = plan.images;
-  report.outputs.push_back({"out.tar", {input_name}, std::string(image::layout_name(plan.layout)), input_bytes, output_bytes});
+  report.outputs.push_back(
+      {"out.tar", {input_name}, std::string(image::layout_name(plan.layout)), input_bytes, output_bytes, "none", "none", plan.renamed_blobs});
   (void)report::to_json(report).dump(2, ' ', false, json::error_handler_t::replace);  // as slim --report
   (void)report::to_text(report);
   (void)report::to_markdown(report);

@@ -65,6 +65,10 @@ void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::st
   slim->add_option("--level", options.level, "Compression level (gzip 1-9, zstd 1-19)");
   slim->add_option("--report", options.report_path, "Write the JSON report (dockerdiff.report/v1) here");
   slim->add_option("--summary", options.summary_path, "Write a Markdown size summary here");
+  slim->add_flag_callback(
+      "--keep-descriptors", [&options] { options.descriptors = plan::DroppedDescriptors::keep; },
+      "Keep the input's descriptors of dropped layers, even where an inventory says the host holds a layer as "
+      "another blob (by default the manifest names that blob, so the image loads complete on a containerd store)");
   slim->add_flag("-q,--quiet", options.quiet, "No summary on stderr");
 }
 

@@ -696,6 +696,67 @@ TEST(SlimInventoryDockerInspect, LayerlessImageInTheListIsAccepted) {
   expect_reads_back(read_file(dir / "out.tar"), 1);
 }
 
+// An inventory of a containerd image store records the blobs the host holds. A dropped layer held
+// there only in another form (pulled gzip-compressed, say) is named as that blob, so that plain
+// docker load gives a complete image there; a layer held in the archive's own form stays as it is.
+class SlimHostBlobs : public ::testing::TestWithParam<FixtureLayout> {};
+
+TEST_P(SlimHostBlobs, DroppedLayerNamesTheBlobTheHostHolds) {
+  TempDir dir;
+  const BaseAndApp fx;
+  const auto ids = diff_ids(fx.base.layers);
+  const auto host_form = dockerdiff::sha256_digest("the host's gzip form of " + fx.l0);
+  json inventory{{"chain_ids", chain_ids_of(fx.base.layers)},
+                 {"blobs", {{{"diff_id", ids[0]}, {"digest", host_form}, {"media_type", "application/vnd.oci.image.layer.v1.tar+gzip"}, {"size", 111}},
+                            {{"diff_id", ids[1]}, {"digest", ids[1]}, {"media_type", "application/vnd.oci.image.layer.v1.tar"}, {"size", fx.l1.size()}}}}};
+  write_file(dir / "inventory.json", inventory.dump(2));
+  write_fixture_file(dir / "app.tar", {fx.application}, {.layout = GetParam()});
+
+  const auto out = run_slim_into(dir, {.targets = {dir / "app.tar"}, .bases = {dir / "inventory.json"}});
+  const auto blob = [&](const std::string& digest) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest)); };
+  const auto index = json::parse(out.contents.at("index.json").content);
+  const auto manifest = json::parse(out.contents.at(blob(index.at("manifests")[0].at("digest"))).content);
+  const auto& layers = manifest.at("layers");
+  ASSERT_EQ(layers.size(), 3U);
+  EXPECT_EQ(layers[0].at("digest"), host_form);
+  EXPECT_EQ(layers[0].at("mediaType"), "application/vnd.oci.image.layer.v1.tar+gzip");
+  EXPECT_EQ(layers[0].at("size"), 111);
+  if (GetParam() == FixtureLayout::legacy) {
+    EXPECT_EQ(layers[1].at("digest"), ids[1]);  // held in the archive's form: unchanged
+  }
+  expect_empty_entry(out.contents, blob(host_form));
+  EXPECT_FALSE(out.contents.contains(blob(ids[0])));
+  const auto docker_manifest = json::parse(out.contents.at("manifest.json").content);
+  EXPECT_EQ(docker_manifest[0].at("Layers")[0], blob(host_form));
+  EXPECT_EQ(docker_manifest[0].at("Config"), blob(manifest.at("config").at("digest")));  // the same config
+  const auto& renamed = out.report.at("outputs")[0].at("host_blobs");
+  ASSERT_EQ(renamed.size(), 1U);
+  EXPECT_EQ(renamed[0].at("diff_id"), ids[0]);
+  EXPECT_EQ(renamed[0].at("host_blob"), host_form);
+  expect_reads_back(out.bytes, 1);
+  const auto verified = run_dockerdiff(dir, {"verify", out.path, "-b", (dir / "inventory.json").string()});
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
+
+  // --keep-descriptors: the input's descriptors, as without blob information.
+  SlimOptions options;
+  options.targets = commands::parse_sources({dir / "app.tar"});
+  options.bases = commands::parse_sources({dir / "inventory.json"});
+  options.output = dir / "kept.tar";
+  options.descriptors = plan::DroppedDescriptors::keep;
+  options.quiet = true;
+  ASSERT_EQ(commands::run_slim(options), 0);
+  const auto kept = read_tar(read_file(dir / "kept.tar"));
+  EXPECT_FALSE(kept.contains(blob(host_form)));
+  const auto kept_layer = json::parse(kept.at("manifest.json").content)[0].at("Layers")[0].get<std::string>();
+  if (GetParam() == FixtureLayout::legacy) {
+    EXPECT_EQ(kept_layer, blob(ids[0]));
+  }
+  expect_empty_entry(kept, kept_layer);
+}
+
+INSTANTIATE_TEST_SUITE_P(Inputs, SlimHostBlobs, ::testing::Values(FixtureLayout::legacy, FixtureLayout::oci),
+                         [](const auto& param_info) { return param_info.param == FixtureLayout::legacy ? "legacy" : "oci"; });
+
 INSTANTIATE_TEST_SUITE_P(Shapes, SlimInventory,
                          ::testing::Values("chain_id_list", "diff_id_lists", "chain_ids_object", "images_object", "docker_inspect"));
 

@@ -177,9 +177,10 @@ int run_slim(const SlimOptions& options) {
     for (const auto& name : input_compressions) {
       output.input_compression += (output.input_compression.empty() ? "" : "+") + name;
     }
-    plans.push_back(plan::plan_slim(plan_inputs, bases, options.layout));
+    plans.push_back(plan::plan_slim(plan_inputs, bases, options.layout, options.descriptors));
     output.layout = std::string(image::layout_name(plans.back().layout));
     report.images.insert(report.images.end(), plans.back().images.begin(), plans.back().images.end());
+    output.renamed_blobs = plans.back().renamed_blobs;
     report.outputs.push_back(std::move(output));
   }
 

@@ -17,6 +17,7 @@ struct SlimOptions {
   std::string output_dir;  // --output-dir: one archive per target
   bool bundle = false;     // --bundle -o: every target in one archive
   plan::LayoutMode layout = plan::LayoutMode::automatic;
+  plan::DroppedDescriptors descriptors = plan::DroppedDescriptors::name_host_blob;
   archive::Compression compression = archive::Compression::none;
   std::optional<int> level;  // compression level; the compressor's default when unset
   std::string report_path;

@@ -61,6 +61,22 @@ std::string image_name(const plan::ImageDecision& image) {
   return image.tags.empty() ? short_digest(image.config_digest) : image.tags.front();
 }
 
+json host_blobs_json(const std::vector<plan::RenamedLayerBlob>& renamed) {
+  auto list = json::array();
+  for (const auto& blob : renamed) {
+    list.push_back({{"diff_id", blob.diff_id}, {"archive_blob", blob.archive_blob}, {"host_blob", blob.host_blob}, {"media_type", blob.media_type}});
+  }
+  return list;
+}
+
+// Said wherever sizes are: the manifest digests differ from the CI's, for a reason.
+std::string renamed_note(const OutputReport& output) {
+  const auto count = output.renamed_blobs.size();
+  return std::to_string(count) + " dropped layer" + (count == 1 ? "" : "s") + " named as the blob the host holds (from its "
+         "inventory), so that the image loads complete on its containerd image store: manifest digests differ from the "
+         "input's, config digests do not";
+}
+
 }  // namespace
 
 std::uint64_t SlimReport::input_bytes() const {
@@ -84,7 +100,8 @@ json to_json(const SlimReport& report) {
                        {"input_bytes", output.input_bytes},
                        {"output_bytes", output.output_bytes},
                        {"input_compression", output.input_compression},
-                       {"output_compression", output.output_compression}});
+                       {"output_compression", output.output_compression},
+                       {"host_blobs", host_blobs_json(output.renamed_blobs)}});
   }
   auto images = json::array();
   for (const auto& image : report.images) {
@@ -135,6 +152,9 @@ std::string to_text(const SlimReport& report) {
   if (any_compressed(report)) {
     text << "  (layer figures are uncompressed bytes; archive figures are the files as stored, compressed)\n";
   }
+  for (const auto& output : report.outputs) {
+    if (!output.renamed_blobs.empty()) text << "  " << output.path << ": " << renamed_note(output) << "\n";
+  }
   return text.str();
 }
 
@@ -153,6 +173,9 @@ std::string to_markdown(const SlimReport& report) {
   }
   if (any_compressed(report)) {
     md << "\nArtifact sizes are the files as stored (compressed); layer bytes are uncompressed.\n";
+  }
+  for (const auto& output : report.outputs) {
+    if (!output.renamed_blobs.empty()) md << "\n`" << output.path << "`: " << renamed_note(output) << ".\n";
   }
   md << "\n| Image | Layers kept | Layers dropped | Layer bytes before | After | Saved |\n"
      << "|---|---:|---:|---:|---:|---:|\n";

@@ -21,6 +21,9 @@ struct OutputReport {
   // the output: the archive figures count stored bytes, the image figures uncompressed layers.
   std::string input_compression = "none";
   std::string output_compression = "none";
+  // Dropped layers whose manifests name the blob the host holds (its manifest digests then differ
+  // from the input's; config digests and classic-store IDs do not).
+  std::vector<plan::RenamedLayerBlob> renamed_blobs;
 };
 
 struct SlimReport {
