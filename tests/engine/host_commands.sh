@@ -29,7 +29,9 @@ expect_grep "the inventory lacks the base's bottom chain ID $bottom" "$work/inve
 blob=$(jq -r --arg d "$bottom" '[.blobs // [] | .[] | select(.diff_id == $d) | .digest] | first // empty' "$work/inventory.json")
 if [ "$DOCKER_STORE" = containerd ]; then
   [ -n "$blob" ] || { cat "$work/inventory.err"; fail "the inventory of a containerd store records no blob of the bottom layer $bottom"; }
-  ctr --address "$CONTAINERD_SOCK" -n moby content ls --quiet | grep -qx "$blob" || fail "the inventory records blob $blob, which the content store does not hold"
+  # (Listed into a file: grep -q ending the pipe early would fail it under pipefail.)
+  ctr --address "$CONTAINERD_SOCK" -n moby content ls --quiet >"$work/content.txt" || fail "ctr content ls failed"
+  grep -qx "$blob" "$work/content.txt" || fail "the inventory records blob $blob, which the content store does not hold"
   note "$ENGINE: inventory records $(jq '.blobs | length' "$work/inventory.json") blobs"
 else
   expect_eq "blobs recorded for a classic store" "$(jq 'has("blobs")' "$work/inventory.json")" false
