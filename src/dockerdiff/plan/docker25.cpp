@@ -101,7 +101,10 @@ std::vector<PlannedEntry> convert_legacy_to_docker25(const LegacyInput& legacy) 
     auto layers = json::array();
     auto layer_paths = json::array();
     for (const auto& layer : image.layers) {
-      layers.push_back({{"mediaType", image::media_type::kOciLayerTar}, {"digest", layer.diff_id}, {"size", layer.size}});
+      // The size of the one blob written for this diff_id (in a damaged input, two layer files
+      // claiming one diff_id may differ: the descriptor describes what the output holds).
+      const auto size = entries[layer_blobs.at(layer.diff_id).data_entry].size;
+      layers.push_back({{"mediaType", image::media_type::kOciLayerTar}, {"digest", layer.diff_id}, {"size", size}});
       layer_paths.push_back(blob_path(layer.diff_id));
     }
     const auto manifest = compact_json(json{
