@@ -96,11 +96,7 @@ class BlobRenamer {
   }
 
   void set_document(const std::string& path, const std::string& content) {
-    PlannedEntry entry;
-    entry.kind = Kind::document;
-    entry.path = path;
-    entry.size = content.size();
-    entry.data = content;
+    auto entry = document_entry(path, content);
     if (const auto found = position_.find(path); found != position_.end()) {
       entry.mode = entries_[found->second].mode;
       entry.mtime = entries_[found->second].mtime;
