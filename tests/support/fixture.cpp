@@ -140,6 +140,8 @@ class ArchiveWriter {
   std::string bytes_;
 };
 
+}  // namespace
+
 std::string compress_blob(const std::string& data, Compression compression) {
   if (compression == Compression::none) return data;
   ArchiveWriter writer(compression, true);
@@ -147,6 +149,8 @@ std::string compress_blob(const std::string& data, Compression compression) {
   writer.add(entry);
   return writer.finish();
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Reading with libarchive from memory.

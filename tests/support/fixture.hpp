@@ -71,6 +71,8 @@ ArchiveContents read_tar(const std::string& bytes);
 std::vector<std::string> entry_order(const std::string& bytes);  // paths in stream order
 // The bytes a path holds after following symlinks and hard links inside the archive.
 const std::string& resolved_content(const ArchiveContents& contents, const std::string& path);
+// `data` as one gzip / zstd blob, compressed by libarchive (unchanged for none).
+std::string compress_blob(const std::string& data, archive::Compression compression);
 // Decompresses a gzip / zstd blob (returns the input unchanged when it is not compressed).
 std::string decompress(const std::string& blob);
 
