@@ -31,7 +31,7 @@ class BlobRenamer {
     if (!position_.contains("index.json")) return {};  // the legacy layout names no blobs
     choose("index.json", 0);
     if (renamed_.empty()) return {};
-    rewrite_index("index.json", 0);
+    if (const auto content = rewritten_index("index.json", 0)) set_document("index.json", *content);
     rewrite_docker_manifest();
     move_empty_entries();
     std::vector<RenamedLayerBlob> out;
@@ -139,18 +139,20 @@ class BlobRenamer {
     return updated;
   }
 
-  // The index at `path` with every descriptor that changed below it; true when it changed.
-  bool rewrite_index(const std::string& path, int depth) {
-    if (depth > limits::kMaxIndexDepth) return false;
+  // The index at `path` with every descriptor that changed below it, or nullopt when none did. A
+  // nested index becomes a new blob; its old blob stays as it was (its content is its digest).
+  std::optional<std::string> rewritten_index(const std::string& path, int depth) {
+    if (depth > limits::kMaxIndexDepth) return std::nullopt;
     auto index = document(path);
-    if (!index || !index->contains("manifests") || !index->at("manifests").is_array()) return false;
+    if (!index || !index->contains("manifests") || !index->at("manifests").is_array()) return std::nullopt;
     bool changed = false;
     for (auto& descriptor : index->at("manifests")) {
       const auto type = descriptor.value("mediaType", std::string());
       std::optional<json> updated;
       if (image::media_type::is_index(type)) {
-        const auto nested = blob_path(descriptor.value("digest", std::string()));
-        if (rewrite_index(nested, depth + 1)) updated = new_blob(descriptor, entries_[position_.at(nested)].data);
+        if (const auto content = rewritten_index(blob_path(descriptor.value("digest", std::string())), depth + 1)) {
+          updated = new_blob(descriptor, *content);
+        }
       } else if (image::media_type::is_manifest(type)) {
         updated = rewrite_manifest(descriptor);
       }
@@ -159,8 +161,8 @@ class BlobRenamer {
         changed = true;
       }
     }
-    if (changed) set_document(path, compact_json(*index));
-    return changed;
+    if (!changed) return std::nullopt;
+    return compact_json(*index);
   }
 
   void rewrite_docker_manifest() {
