@@ -7,12 +7,15 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <algorithm>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/commands/slim.hpp"
 #include "dockerdiff/util/digest.hpp"
@@ -159,6 +162,13 @@ std::size_t empty_layers(const std::string& archive_bytes) {
   return count;
 }
 
+// Regular files with data: each layer stored once however many paths link to it.
+std::size_t stored_files(const std::string& archive_bytes) {
+  std::size_t count = 0;
+  for (const auto& [path, entry] : read_tar(archive_bytes)) count += entry.type == EntryType::regular && !entry.content.empty();
+  return count;
+}
+
 FixtureOptions with_layout(FixtureLayout layout, Compression layers = Compression::none) {
   FixtureOptions options;
   options.layout = layout;
@@ -258,6 +268,8 @@ TEST(Restore, RepeatedLinkedLayers) {
     const auto outcome = slim_and_restore(dir, setup);
     expect_round_trip(outcome);
     expect_same_entries(outcome);
+    // Linked as in T, not stored twice.
+    EXPECT_EQ(stored_files(outcome.restored), stored_files(outcome.target));
 
     TempDir auto_dir;
     setup.restore_layout = LayoutMode::automatic;
@@ -293,33 +305,6 @@ TEST(Restore, ABaseThatLacksALayerIsAnErrorAndWritesNothing) {
   EXPECT_EQ(temporary_files(dir.path()), std::vector<std::string>{});
 }
 
-TEST(Restore, ABaseWithTheLayerStoredDifferentlyIsAnError) {
-  TempDir dir;
-  const auto gzip = with_layout(FixtureLayout::oci, Compression::gzip);
-  write_fixture_file(dir / "target.tar", {{{"app:1"}, {layer("os"), layer("app")}}}, gzip);
-  write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}}, gzip);
-  write_fixture_file(dir / "plain.tar", {{{"base:1"}, {layer("os")}}});
-  commands::SlimOptions slim;
-  slim.targets = commands::parse_sources({(dir / "target.tar").string()});
-  slim.bases = commands::parse_sources({(dir / "base.tar").string()});
-  slim.output = (dir / "slim.tar").string();
-  slim.quiet = true;
-  ASSERT_EQ(commands::run_slim(slim), 0);
-  commands::RestoreOptions restore;
-  restore.slim = commands::Source(slim.output);
-  restore.bases = commands::parse_sources({(dir / "plain.tar").string()});
-  restore.output = (dir / "restored.tar").string();
-  try {
-    commands::run_restore(restore);
-    FAIL() << "restore succeeded with a differently stored layer";
-  } catch (const Error& error) {
-    const std::string message = error.what();
-    EXPECT_NE(message.find(diff_id_of(layer("os"))), std::string::npos) << message;
-    EXPECT_NE(message.find("stored differently"), std::string::npos) << message;
-  }
-  EXPECT_FALSE(fs::exists(dir / "restored.tar"));
-}
-
 TEST(Restore, OutputThatIsAnInputIsRefused) {
   TempDir dir;
   write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}});
@@ -351,6 +336,239 @@ TEST(Restore, ThroughTheBinary) {
   EXPECT_NE(missing.err.find(diff_id_of(layer("os"))), std::string::npos) << missing.err;
   EXPECT_NE(missing.err.find("app:1"), std::string::npos) << missing.err;
   EXPECT_FALSE(fs::exists(dir / "bad.tar"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms: a layer (one diff_id) stored as the uncompressed tar or as gzip / zstd blobs.
+
+using plan::RefillMethod;
+using Kind = plan::PlannedEntry::Kind;
+
+// Slims `target` against `base` (files in `dir`) into dir/slim.tar.
+void slim_file(const TempDir& dir, const std::string& target, const std::string& base, LayoutMode layout = LayoutMode::automatic) {
+  commands::SlimOptions slim;
+  slim.targets = commands::parse_sources({(dir / target).string()});
+  slim.bases = commands::parse_sources({(dir / base).string()});
+  slim.output = (dir / "slim.tar").string();
+  slim.layout = layout;
+  slim.quiet = true;
+  ASSERT_EQ(commands::run_slim(slim), 0);
+}
+
+// The restore plan of dir/slim.tar from these bases (files in `dir`), and the archive it writes.
+struct PlannedRestore {
+  plan::RestorePlan plan;
+  std::string written;
+};
+
+PlannedRestore plan_and_write(const TempDir& dir, const std::vector<std::string>& bases, LayoutMode mode,
+                              const std::optional<std::set<std::string>>& selection = std::nullopt) {
+  auto slim = commands::open_archive(commands::Source((dir / "slim.tar").string()));
+  std::vector<commands::OpenedArchive> opened;
+  std::vector<std::string> names;
+  for (const auto& base : bases) {
+    names.push_back((dir / base).string());
+    opened.push_back(commands::open_archive(commands::Source(names.back())));
+  }
+  PlannedRestore out{commands::plan_restore_of(slim, "slim.tar", opened, names, mode, selection), {}};
+  std::vector<archive::ArchiveInput*> sources{slim.input.get()};
+  for (auto& base : opened) sources.push_back(base.input.get());
+  archive::MemorySink sink;
+  commands::write_plan(out.plan.plan, sources, sink);
+  out.written = sink.bytes();
+  return out;
+}
+
+std::size_t count_kind(const plan::RestorePlan& restore, Kind kind) {
+  return static_cast<std::size_t>(std::count_if(restore.plan.entries.begin(), restore.plan.entries.end(),
+                                                [&](const plan::PlannedEntry& e) { return e.kind == kind; }));
+}
+
+FixtureImage app_image() { return {{"app:1"}, {layer("os"), layer("lib"), layer("app")}}; }
+FixtureImage base_image() { return {{"base:1"}, {layer("os"), layer("lib")}}; }
+
+// dir/target.tar: app:1 as gzip OCI blobs; dir/packed.tar: its base the same way; dir/plain.tar: that
+// base in the legacy layout (uncompressed layer tars).
+void write_gzip_target_and_bases(const TempDir& dir) {
+  const auto gzip = with_layout(FixtureLayout::oci, Compression::gzip);
+  write_fixture_file(dir / "target.tar", {app_image()}, gzip);
+  write_fixture_file(dir / "packed.tar", {base_image()}, gzip);
+  write_fixture_file(dir / "plain.tar", {base_image()});
+}
+
+TEST(RestoreForms, UncompressedLayerDecompressedFromAGzipOrZstdBase) {
+  for (const auto compression : {Compression::gzip, Compression::zstd}) {
+    TempDir dir;
+    write_fixture_file(dir / "target.tar", {app_image()}, with_layout(FixtureLayout::docker25));
+    write_fixture_file(dir / "plain.tar", {base_image()}, with_layout(FixtureLayout::docker25));
+    write_fixture_file(dir / "packed.tar", {base_image()}, with_layout(FixtureLayout::oci, compression));
+    slim_file(dir, "target.tar", "plain.tar");
+    const auto restored = plan_and_write(dir, {"packed.tar"}, LayoutMode::keep);
+    ASSERT_EQ(restored.plan.refilled.size(), 2u);
+    for (const auto& layer : restored.plan.refilled) EXPECT_EQ(layer.method, RefillMethod::decompressed);
+    EXPECT_EQ(count_kind(restored.plan, Kind::decompressed_copy), 2u);
+    const Outcome outcome{read_file(dir / "target.tar"), read_file(dir / "slim.tar"), restored.written};
+    expect_round_trip(outcome);
+    expect_same_entries(outcome);  // the same blob names: the descriptors are the original's
+  }
+}
+
+TEST(RestoreForms, LegacyLayerDecompressedAfterAPrePassThatMeasuresIt) {
+  TempDir dir;
+  write_fixture_file(dir / "target.tar", {app_image()});
+  write_fixture_file(dir / "plain.tar", {base_image()});
+  write_fixture_file(dir / "packed.tar", {base_image()}, with_layout(FixtureLayout::oci, Compression::zstd));
+  slim_file(dir, "target.tar", "plain.tar", LayoutMode::keep);
+  for (const auto mode : {LayoutMode::keep, LayoutMode::automatic}) {
+    const auto restored = plan_and_write(dir, {"packed.tar"}, mode);
+    EXPECT_EQ(count_kind(restored.plan, Kind::decompressed_copy), 2u);
+    const Outcome outcome{read_file(dir / "target.tar"), read_file(dir / "slim.tar"), restored.written};
+    expect_round_trip(outcome);
+    if (mode == LayoutMode::keep) expect_same_entries(outcome);
+  }
+}
+
+TEST(RestoreForms, TheExactBlobIsPreferredToAnotherForm) {
+  TempDir dir;
+  write_gzip_target_and_bases(dir);
+  write_fixture_file(dir / "zstd.tar", {base_image()}, with_layout(FixtureLayout::oci, Compression::zstd));
+  slim_file(dir, "target.tar", "packed.tar");
+  const auto restored = plan_and_write(dir, {"plain.tar", "zstd.tar", "packed.tar"}, LayoutMode::keep);
+  ASSERT_EQ(restored.plan.refilled.size(), 2u);
+  for (const auto& layer : restored.plan.refilled) {
+    EXPECT_EQ(layer.method, RefillMethod::copied);
+    EXPECT_EQ(layer.base, (dir / "packed.tar").string());
+  }
+  EXPECT_TRUE(restored.plan.plan.renamed_blobs.empty());
+  const Outcome outcome{read_file(dir / "target.tar"), read_file(dir / "slim.tar"), restored.written};
+  expect_round_trip(outcome);
+  expect_same_entries(outcome, {"manifest.json"});  // slim gave the OCI archive a manifest.json
+
+  // The uncompressed tar named: a copy of a plain base beats decompressing.
+  TempDir plain_dir;
+  write_fixture_file(plain_dir / "target.tar", {app_image()}, with_layout(FixtureLayout::oci));
+  write_fixture_file(plain_dir / "plain.tar", {base_image()});
+  write_fixture_file(plain_dir / "packed.tar", {base_image()}, with_layout(FixtureLayout::oci, Compression::gzip));
+  slim_file(plain_dir, "target.tar", "plain.tar");
+  const auto copied = plan_and_write(plain_dir, {"packed.tar", "plain.tar"}, LayoutMode::keep);
+  for (const auto& layer : copied.plan.refilled) EXPECT_EQ(layer.method, RefillMethod::copied);
+  EXPECT_EQ(count_kind(copied.plan, Kind::decompressed_copy), 0u);
+}
+
+// The slim archive names gzip blobs; the base holds the layers uncompressed (or as zstd): those are
+// written, and the manifests name them.
+TEST(RestoreForms, AnotherFormIsWrittenAndTheDescriptorsRewritten) {
+  for (const auto base_options : {FixtureOptions{}, with_layout(FixtureLayout::oci, Compression::zstd)}) {
+    TempDir dir;
+    write_gzip_target_and_bases(dir);
+    write_fixture_file(dir / "other.tar", {base_image()}, base_options);
+    slim_file(dir, "target.tar", "packed.tar");
+    const auto restored = plan_and_write(dir, {"other.tar"}, LayoutMode::keep);
+    ASSERT_EQ(restored.plan.refilled.size(), 2u);
+    for (const auto& layer : restored.plan.refilled) {
+      EXPECT_EQ(layer.method, RefillMethod::other_form);
+      EXPECT_FALSE(layer.blob_digest.empty());
+    }
+    EXPECT_EQ(restored.plan.plan.renamed_blobs.size(), 2u);
+
+    const auto target = read_tar(read_file(dir / "target.tar"));
+    const auto output = read_tar(restored.written);
+    const auto want = list_archive_images(target);
+    const auto got = list_archive_images(output);
+    ASSERT_EQ(want.size(), 1u);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(config_digest(output, got[0]), config_digest(target, want[0]));
+    EXPECT_NE(got[0].manifest_digest, want[0].manifest_digest);
+    EXPECT_EQ(got[0].diff_ids, want[0].diff_ids);
+    ASSERT_EQ(got[0].layer_paths.size(), 3u);
+    for (std::size_t l = 0; l < 3; ++l) {
+      EXPECT_EQ(decompress(resolved_content(output, got[0].layer_paths[l])), decompress(resolved_content(target, want[0].layer_paths[l])));
+    }
+    EXPECT_EQ(got[0].layer_paths[2], want[0].layer_paths[2]);  // the kept layer is the original blob
+    EXPECT_NE(got[0].layer_digests[0], want[0].layer_digests[0]);
+    std::size_t checked = 0;
+    EXPECT_EQ(check_layers_read_back(restored.written, &checked), std::vector<std::string>{});
+    EXPECT_EQ(checked, 3u);
+  }
+}
+
+TEST(RestoreForms, OnlySelectedLayersAreRefilled) {
+  TempDir dir;
+  const auto oci = with_layout(FixtureLayout::oci);
+  write_fixture_file(dir / "target.tar", {app_image()}, oci);
+  write_fixture_file(dir / "base.tar", {base_image()}, oci);
+  write_fixture_file(dir / "os.tar", {{{"os:1"}, {layer("os")}}}, with_layout(FixtureLayout::oci, Compression::gzip));
+  slim_file(dir, "target.tar", "base.tar");
+  const auto chains = chain_ids_of({layer("os"), layer("lib"), layer("app")});
+
+  // os.tar lacks lib: not selected, it stays empty, and that is no error.
+  const auto restored = plan_and_write(dir, {"os.tar"}, LayoutMode::keep, std::set<std::string>{chains[0]});
+  ASSERT_EQ(restored.plan.refilled.size(), 1u);
+  EXPECT_EQ(restored.plan.refilled[0].chain_id, chains[0]);
+  EXPECT_EQ(restored.plan.refilled[0].method, RefillMethod::decompressed);
+  const auto output = read_tar(restored.written);
+  const auto images = list_archive_images(output);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(decompress(resolved_content(output, images[0].layer_paths[0])), layer("os"));
+  EXPECT_TRUE(resolved_content(output, images[0].layer_paths[1]).empty());
+  EXPECT_FALSE(resolved_content(output, images[0].layer_paths[2]).empty());
+
+  // Nothing selected: the slim archive as it is, without its record.
+  const auto none = plan_and_write(dir, {"os.tar"}, LayoutMode::keep, std::set<std::string>{});
+  EXPECT_TRUE(none.plan.refilled.empty());
+  EXPECT_EQ(empty_layers(none.written), 2u);
+
+  // A selected layer that no base holds is still an error naming the layer and the image.
+  try {
+    plan_and_write(dir, {"os.tar"}, LayoutMode::keep, std::set<std::string>{chains[1]});
+    FAIL() << "restore succeeded without the layer";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(diff_id_of(layer("lib"))), std::string::npos) << message;
+    EXPECT_NE(message.find("app:1"), std::string::npos) << message;
+  }
+}
+
+TEST(RestoreForms, ThroughTheBinaryFromAGzipBase) {
+  TempDir dir;
+  const auto oci = with_layout(FixtureLayout::oci);
+  write_fixture_file(dir / "target.tar", {app_image()}, oci);
+  write_fixture_file(dir / "base.tar", {base_image()}, oci);
+  write_fixture_file(dir / "packed.tar", {base_image()}, with_layout(FixtureLayout::oci, Compression::gzip));
+  const RunOptions in_dir{.cwd = dir.path()};
+  const auto slim = run_program(DOCKERDIFF_BIN, {"slim", "target.tar", "-b", "base.tar", "-o", "slim.tar", "-q"}, in_dir);
+  ASSERT_EQ(slim.status, 0) << slim.err;
+  const auto restore =
+      run_program(DOCKERDIFF_BIN, {"restore", "slim.tar", "-b", "packed.tar", "-o", "restored.tar", "--layout", "keep"}, in_dir);
+  ASSERT_EQ(restore.status, 0) << restore.err;
+  EXPECT_NE(restore.err.find("decompressed from"), std::string::npos) << restore.err;
+  const auto verify = run_program(DOCKERDIFF_BIN, {"verify", "restored.tar"}, in_dir);
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+  EXPECT_NE((verify.out + verify.err).find(": sound ("), std::string::npos) << verify.out << verify.err;
+  // The same layer blobs (their paths name their digests), byte for byte.
+  const auto target = read_tar(read_file(dir / "target.tar"));
+  const auto restored = read_tar(read_file(dir / "restored.tar"));
+  const auto want = list_archive_images(target);
+  const auto got = list_archive_images(restored);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].layer_paths, want[0].layer_paths);
+  expect_round_trip({read_file(dir / "target.tar"), read_file(dir / "slim.tar"), read_file(dir / "restored.tar")});
+}
+
+TEST(RestoreForms, ThroughTheBinaryAsAnotherForm) {
+  TempDir dir;
+  write_gzip_target_and_bases(dir);
+  const RunOptions in_dir{.cwd = dir.path()};
+  const auto slim = run_program(DOCKERDIFF_BIN, {"slim", "target.tar", "-b", "packed.tar", "-o", "slim.tar", "-q"}, in_dir);
+  ASSERT_EQ(slim.status, 0) << slim.err;
+  const auto restore = run_program(DOCKERDIFF_BIN, {"restore", "slim.tar", "-b", "plain.tar", "-o", "restored.tar"}, in_dir);
+  ASSERT_EQ(restore.status, 0) << restore.err;
+  EXPECT_NE(restore.err.find("2 layers refilled"), std::string::npos) << restore.err;
+  EXPECT_NE(restore.err.find("descriptor rewritten"), std::string::npos) << restore.err;
+  EXPECT_NE(restore.err.find(diff_id_of(layer("os"))), std::string::npos) << restore.err;
+  const auto verify = run_program(DOCKERDIFF_BIN, {"verify", "restored.tar"}, in_dir);
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+  EXPECT_NE((verify.out + verify.err).find(": sound ("), std::string::npos) << verify.out << verify.err;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "dockerdiff/commands/plan_writer.hpp"
 
+#include "dockerdiff/archive/decompressing_sink.hpp"
 #include "dockerdiff/archive/tar_writer.hpp"
 
 namespace dockerdiff::commands {
@@ -18,6 +19,18 @@ void write_plan(const plan::SlimPlan& plan, const std::vector<archive::ArchiveIn
       case Kind::copy:
         header.size = entry.size;
         writer.add(header, [&](archive::ByteSink& data) { inputs.at(entry.input)->copy_entry(entry.entry, data); });
+        break;
+      case Kind::decompressed_copy:
+        header.size = entry.size;
+        writer.add(header, [&](archive::ByteSink& data) {
+          auto& input = *inputs.at(entry.input);
+          const auto& source = input.entries().at(entry.entry);
+          archive::DecompressingSink decompressed(&data, archive::detect_compression(source.magic), source.size, entry.size,
+                                                  input.name() + ": " + source.path);
+          input.copy_entry(entry.entry, decompressed);
+          decompressed.finish();
+          decompressed.expect(entry.size, entry.expected_digest);
+        });
         break;
       case Kind::document:
         writer.add_bytes(header, entry.data);

@@ -8,7 +8,9 @@
 
 namespace dockerdiff::commands {
 
-// Writes the planned entries as a tar stream; `inputs` are the plan's inputs in the same order.
+// Writes the planned entries as a tar stream; `inputs` are the plan's inputs in the same order. A
+// decompressed_copy is checked against its size and digest at its end: an Error (the caller's atomic
+// output is then not committed).
 void write_plan(const plan::SlimPlan& plan, const std::vector<archive::ArchiveInput*>& inputs, archive::ByteSink& sink);
 
 }  // namespace dockerdiff::commands

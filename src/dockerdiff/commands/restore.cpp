@@ -7,11 +7,11 @@
 #include <memory>
 
 #include "dockerdiff/archive/atomic_output.hpp"
+#include "dockerdiff/archive/decompressing_sink.hpp"
 #include "dockerdiff/commands/output.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/util/error.hpp"
-#include "dockerdiff/plan/restore_plan.hpp"
 #include "dockerdiff/report/host_reports.hpp"
 
 namespace dockerdiff::commands {
@@ -33,7 +33,37 @@ void validate(const RestoreOptions& options) {
   check_outputs("restore", {{"output", options.output, true}}, inputs);
 }
 
+// Reads each blob through once, counting and hashing its decompressed bytes.
+plan::MeasuredSizes measure(const std::vector<plan::BlobToMeasure>& blobs, std::vector<OpenedArchive>& bases,
+                            const std::vector<std::string>& base_names) {
+  plan::MeasuredSizes sizes;
+  for (const auto& blob : blobs) {
+    auto& input = *bases.at(blob.base).input;
+    const auto& source = input.entries().at(blob.entry);
+    const auto what = base_names.at(blob.base) + ": " + source.path;
+    archive::DecompressingSink counted(nullptr, archive::detect_compression(source.magic), source.size, std::nullopt, what);
+    input.copy_entry(blob.entry, counted);
+    counted.finish();
+    const auto digest = counted.digest();
+    if (digest != blob.diff_id) throw Error(what, "decompresses to " + digest + ", not the layer's diff_id " + blob.diff_id);
+    sizes[blob.diff_id] = counted.bytes_written();
+  }
+  return sizes;
+}
+
 }  // namespace
+
+plan::RestorePlan plan_restore_of(OpenedArchive& slim, const std::string& slim_name, std::vector<OpenedArchive>& bases,
+                                  const std::vector<std::string>& base_names, plan::LayoutMode mode,
+                                  const std::optional<std::set<std::string>>& refill_chain_ids) {
+  const plan::PlanInput slim_input{slim_name, &slim.input->entries(), &slim.images};
+  std::vector<plan::PlanInput> base_inputs;
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    base_inputs.push_back({base_names.at(i), &bases[i].input->entries(), &bases[i].images});
+  }
+  const auto measured = measure(plan::blobs_to_measure(slim_input, base_inputs, refill_chain_ids), bases, base_names);
+  return plan::plan_restore(slim_input, base_inputs, mode, refill_chain_ids, measured);
+}
 
 int run_restore(const RestoreOptions& options) {
   validate(options);
@@ -44,12 +74,9 @@ int run_restore(const RestoreOptions& options) {
   for (const auto& source : options.bases) bases.push_back(open_archive(source));
 
   // Plan: fails (naming the layer and image) before an output file exists.
-  std::vector<plan::PlanInput> base_inputs;
-  for (std::size_t i = 0; i < bases.size(); ++i) {
-    base_inputs.push_back({options.bases[i].spec(), &bases[i].input->entries(), &bases[i].images});
-  }
-  const auto restore =
-      plan::plan_restore({options.slim.spec(), &slim.input->entries(), &slim.images}, base_inputs, options.layout);
+  std::vector<std::string> base_names;
+  for (const auto& source : options.bases) base_names.push_back(source.spec());
+  const auto restore = plan_restore_of(slim, options.slim.spec(), bases, base_names, options.layout);
 
   // Write: inputs in the plan's order {slim, bases...}.
   std::vector<archive::ArchiveInput*> sources{slim.input.get()};

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ struct Layer {
   std::string path;          // the archive path the manifest names for it
   std::string media_type;
   std::string blob_digest;   // the descriptor's digest (OCI); empty for legacy layers
+  // The descriptor's size: the blob's size even where the archive holds it emptied (slim).
+  std::optional<std::uint64_t> descriptor_size;
   std::size_t entry = 0;     // the catalog entry that holds the data, links followed
   std::uint64_t size = 0;    // that entry's size in the archive
   bool linked = false;       // `path` itself is a symlink or hard link

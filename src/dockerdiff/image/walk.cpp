@@ -22,6 +22,7 @@ struct LayerRef {
   std::string path;
   std::string media_type;   // from an OCI descriptor; the Docker layer type from manifest.json
   std::string blob_digest;  // from an OCI descriptor
+  std::optional<std::uint64_t> size;  // from an OCI descriptor
 };
 
 // An image as one document describes it, with every layer path that document names (the layers
@@ -120,6 +121,7 @@ class Walker {
       layer.linked = index_.entries()[*index_.find(layer.path)].type != archive::EntryType::regular;
       layer.media_type = layers[i].media_type;
       layer.blob_digest = layers[i].blob_digest;
+      layer.descriptor_size = layers[i].size;
       layer.diff_id = (*ids)[i];
       layer.chain_id = chains[i];
       check_compression(layer);
@@ -183,7 +185,7 @@ class Walker {
       bool layers_known = raw_layers.has_value();
       for (const auto& raw : raw_layers.value_or(std::vector<std::string>{})) {
         if (auto layer_path = fields_.archive_path(raw, path)) {
-          layers.push_back({*layer_path, std::string(media_type::kDockerLayerTar), {}});
+          layers.push_back({*layer_path, std::string(media_type::kDockerLayerTar), {}, std::nullopt});
         } else {
           layers_known = false;
         }
@@ -346,7 +348,9 @@ class Walker {
           }
           described.layer_paths.push_back(blob_path(*digest));
           if (check_descriptor(descriptor, *digest, path)) {
-            layers.push_back({blob_path(*digest), *type, *digest});
+            std::optional<std::uint64_t> size;
+            if (descriptor.contains("size") && descriptor.at("size").is_number_unsigned()) size = descriptor.at("size").get<std::uint64_t>();
+            layers.push_back({blob_path(*digest), *type, *digest, size});
           } else {
             layers_known = false;
           }
@@ -383,6 +387,7 @@ class Walker {
           if (same == oci.image.layers.end()) continue;
           layer.media_type = same->media_type;
           layer.blob_digest = same->blob_digest;
+          layer.descriptor_size = same->descriptor_size;
         }
         break;
       }

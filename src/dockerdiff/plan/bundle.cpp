@@ -17,6 +17,7 @@ namespace {
 int rank(const PlannedEntry& entry) {
   switch (entry.kind) {
     case Kind::copy:
+    case Kind::decompressed_copy:
     case Kind::document: return 3;
     case Kind::symlink:
     case Kind::hardlink:

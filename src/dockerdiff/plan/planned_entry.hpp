@@ -17,13 +17,17 @@ struct PlannedEntry {
     empty,     // a zero-length regular file: a dropped layer the host already has
     symlink,   // `data` is the target
     hardlink,  // `data` is the target path
+    // data of entry `entry` of input `input` (a gzip or zstd layer blob) decompressed: `size` bytes
+    // whose sha256 is `expected_digest` (the layer's diff_id), checked as they are written
+    decompressed_copy,
   };
   Kind kind = Kind::copy;
   std::string path;
   std::size_t input = 0;
   std::size_t entry = 0;
-  std::uint64_t size = 0;  // copy: bytes to copy
+  std::uint64_t size = 0;  // copy: bytes to copy; decompressed_copy: bytes once decompressed
   std::string data;
+  std::string expected_digest;  // decompressed_copy only
   std::uint32_t mode = 0644;
   std::int64_t mtime = 0;
 };

@@ -101,9 +101,21 @@ std::string check_warning(const CheckOutcome& outcome) {
 }
 
 std::string restore_summary(const std::string& output, const plan::RestorePlan& restore) {
-  return "dockerdiff restore: " + output + ": " + std::to_string(restore.refilled.size()) + " layer" +
-         (restore.refilled.size() == 1 ? "" : "s") + " refilled, " + std::string(image::layout_name(restore.plan.layout)) +
-         " layout\n";
+  std::string out = "dockerdiff restore: " + output + ": " + std::to_string(restore.refilled.size()) + " layer" +
+                    (restore.refilled.size() == 1 ? "" : "s") + " refilled, " +
+                    std::string(image::layout_name(restore.plan.layout)) + " layout\n";
+  // A plain copy needs no word; the other forms change what the output holds or names.
+  for (const auto& layer : restore.refilled) {
+    const auto subject = "  layer " + layer.diff_id + " of " + layer.image + ": ";
+    if (layer.method == plan::RefillMethod::decompressed) {
+      out += printable_line(subject + "decompressed from " + layer.base + ": " + layer.base_path) + "\n";
+    } else if (layer.method == plan::RefillMethod::other_form) {
+      out += printable_line(subject + "no base holds the blob the archive names; written as " + layer.blob_digest + " (" +
+                            layer.media_type + ") from " + layer.base + ", descriptor rewritten (the manifest digest " +
+                            "changes, the config digest does not)") + "\n";
+    }
+  }
+  return out;
 }
 
 }  // namespace dockerdiff::report
