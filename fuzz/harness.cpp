@@ -314,7 +314,7 @@ void slim_and_restore(ArchiveInput& input, const image::ImageArchive& images, pl
                                             {{"base.tar", &host().archive->entries(), &host().images}}, mode);
     commands::write_plan(restore.plan, {output.input.get(), host().archive.get()}, restored);
   } catch (const Error&) {
-    return;  // e.g. compressed OCI blobs that the (docker save) base does not hold
+    return;  // e.g. a layer the base holds in no form
   }
   const auto full = read_back(restored.bytes(), images, "restored output");
   // Known and left to the maintainers (fuzz/README.md, "Known and not fixed"): a legacy input
