@@ -25,6 +25,7 @@ struct Layer {
   std::string blob_digest;   // the descriptor's digest (OCI); empty for legacy layers
   std::size_t entry = 0;     // the catalog entry that holds the data, links followed
   std::uint64_t size = 0;    // that entry's size in the archive
+  std::uint64_t descriptor_size = 0;  // the OCI descriptor's size (also of an emptied layer); 0 without one
   bool linked = false;       // `path` itself is a symlink or hard link
 };
 

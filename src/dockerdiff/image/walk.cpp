@@ -22,6 +22,7 @@ struct LayerRef {
   std::string path;
   std::string media_type;   // from an OCI descriptor; the Docker layer type from manifest.json
   std::string blob_digest;  // from an OCI descriptor
+  std::uint64_t descriptor_size = 0;
 };
 
 // An image as one document describes it, with every layer path that document names (the layers
@@ -120,6 +121,7 @@ class Walker {
       layer.linked = index_.entries()[*index_.find(layer.path)].type != archive::EntryType::regular;
       layer.media_type = layers[i].media_type;
       layer.blob_digest = layers[i].blob_digest;
+      layer.descriptor_size = layers[i].descriptor_size;
       layer.diff_id = (*ids)[i];
       layer.chain_id = chains[i];
       check_compression(layer);
@@ -183,7 +185,7 @@ class Walker {
       bool layers_known = raw_layers.has_value();
       for (const auto& raw : raw_layers.value_or(std::vector<std::string>{})) {
         if (auto layer_path = fields_.archive_path(raw, path)) {
-          layers.push_back({*layer_path, std::string(media_type::kDockerLayerTar), {}});
+          layers.push_back({*layer_path, std::string(media_type::kDockerLayerTar), {}, 0});
         } else {
           layers_known = false;
         }
@@ -217,17 +219,21 @@ class Walker {
 
   // ---- index.json and the manifests it lists ------------------------------------------------------
 
+  static std::optional<std::uint64_t> size_of(const json& descriptor) {
+    if (!descriptor.contains("size") || !descriptor.at("size").is_number_unsigned()) return std::nullopt;
+    return descriptor.at("size").get<std::uint64_t>();
+  }
+
   // The entry a descriptor names must exist and have the size the descriptor gives.
   bool check_descriptor(const json& descriptor, const std::string& digest, const std::string& path) {
     const auto blob = blob_path(digest);
     const auto entry = fields_.resolve(blob, path);
     if (!entry) return false;
-    if (descriptor.contains("size") && descriptor.at("size").is_number_unsigned()) {
-      const auto size = descriptor.at("size").get<std::uint64_t>();
+    if (const auto size = size_of(descriptor)) {
       const auto actual = index_.entries()[*entry].size;
       // An emptied layer is a zero-length entry on purpose.
-      if (actual != size && actual != 0) {
-        diagnostics_.report(blob, "holds " + std::to_string(actual) + " bytes but " + path + " gives size " + std::to_string(size));
+      if (actual != *size && actual != 0) {
+        diagnostics_.report(blob, "holds " + std::to_string(actual) + " bytes but " + path + " gives size " + std::to_string(*size));
       }
     }
     return true;
@@ -346,7 +352,7 @@ class Walker {
           }
           described.layer_paths.push_back(blob_path(*digest));
           if (check_descriptor(descriptor, *digest, path)) {
-            layers.push_back({blob_path(*digest), *type, *digest});
+            layers.push_back({blob_path(*digest), *type, *digest, size_of(descriptor).value_or(0)});
           } else {
             layers_known = false;
           }
@@ -383,6 +389,7 @@ class Walker {
           if (same == oci.image.layers.end()) continue;
           layer.media_type = same->media_type;
           layer.blob_digest = same->blob_digest;
+          layer.descriptor_size = same->descriptor_size;
         }
         break;
       }
