@@ -28,9 +28,9 @@ namespace {
 // Everything the plan needs to know about one input once decisions are made.
 class InputPlanner {
  public:
-  InputPlanner(const PlanInput& input, std::size_t input_index, const image::BaseSet& base)
+  InputPlanner(const PlanInput& input, std::size_t input_index, const image::BaseSet& base, image::Layout layout)
       : input_(input), index_(*input.entries, input.name), input_index_(input_index) {
-    decide(base);
+    decide(base, layout);
   }
 
   const std::vector<ImageDecision>& decisions() const { return decisions_; }
@@ -47,11 +47,15 @@ class InputPlanner {
   const std::vector<archive::TarEntry>& entries() const { return *input_.entries; }
   const std::vector<image::Image>& images() const { return input_.images->images; }
 
-  void decide(const image::BaseSet& base) {
+  void decide(const image::BaseSet& base, image::Layout layout) {
+    const bool legacy_output = layout == image::Layout::legacy;
     for (const auto& image : images()) {
       ImageDecision decision{input_.name, image.tags, image.config_digest, {}};
       for (const auto& layer : image.layers) {
-        LayerDecision layer_decision{layer.diff_id, layer.chain_id, layer.size, false, {}, {}};
+        // Converted from legacy, a layer's blob is its uncompressed tar, named by its diff_id.
+        const auto blob = legacy_output ? std::string() : layer.blob_digest.empty() ? layer.diff_id : layer.blob_digest;
+        const auto blob_size = layer.size != 0 ? layer.size : layer.descriptor_size;
+        LayerDecision layer_decision{layer.diff_id, layer.chain_id, layer.size, false, {}, {}, blob, blob_size, {}};
         if (const auto* provider = base.find(layer.chain_id)) {
           layer_decision.dropped = true;
           layer_decision.provided_by = provider->base;
@@ -161,6 +165,21 @@ class InputPlanner {
   std::map<std::size_t, std::size_t> home_;  // data entry -> entry whose path holds it in the output
 };
 
+// The decisions follow the manifests: a renamed layer's blob is the host's.
+void note_renamed_blobs(std::vector<ImageDecision>& images, const std::vector<RenamedLayerBlob>& renamed) {
+  for (auto& image : images) {
+    for (auto& layer : image.layers) {
+      for (const auto& blob : renamed) {
+        if (!layer.dropped || layer.blob_digest != blob.archive_blob) continue;
+        if (layer.original_blob_digest.empty()) layer.original_blob_digest = blob.archive_blob;
+        layer.blob_digest = blob.host_blob;
+        layer.blob_size = blob.size;
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& base, LayoutMode mode,
@@ -178,12 +197,15 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
 
   EntryAssembler assembler(inputs);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    InputPlanner planner(inputs[i], i, base);
+    InputPlanner planner(inputs[i], i, base, plan.layout);
     for (const auto& decision : planner.decisions()) plan.images.push_back(decision);
     assembler.add(i, planner.plan(plan.layout));
   }
   plan.entries = std::move(assembler).finish();
-  if (descriptors == DroppedDescriptors::name_host_blob) plan.renamed_blobs = name_host_blobs(plan.entries, inputs, base);
+  if (descriptors == DroppedDescriptors::name_host_blob) {
+    plan.renamed_blobs = name_host_blobs(plan.entries, inputs, base);
+    note_renamed_blobs(plan.images, plan.renamed_blobs);
+  }
   plan.entries.push_back(document_entry(kSlimRecordPath, slim_record_json(recorded_requirements(plan.images))));
   plan.entries = order_for_aligned_copies(std::move(plan.entries), inputs);
   return plan;
