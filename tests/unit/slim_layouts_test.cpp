@@ -761,7 +761,7 @@ TEST_P(SlimHostBlobs, DroppedLayerNamesTheBlobTheHostHolds) {
 }
 
 // dockerdiff.json says which blob each dropped layer is named as and, where that is the host's, which
-// one the input named.
+// one the input named; slimming the output again keeps the original.
 TEST_P(SlimHostBlobs, TheRecordNamesTheHostBlobAndTheOriginal) {
   const auto required_layers = [&](const std::vector<std::string>& args) {
     const auto result = run_dockerdiff(dir, args);
@@ -777,6 +777,12 @@ TEST_P(SlimHostBlobs, TheRecordNamesTheHostBlobAndTheOriginal) {
   EXPECT_EQ(required[1].at("blob"), ids[1]);  // held in the archive's form: as the input names it
   EXPECT_FALSE(required[1].contains("original_blob")) << required[1];
   EXPECT_EQ(required[1].at("size"), fx.l1.size());
+
+  const auto again = required_layers({"slim", "out.tar", "-b", "inventory.json", "-o", "again.tar", "-q"});
+  ASSERT_EQ(again.size(), 2U);
+  EXPECT_EQ(again[0].at("blob"), host_form);
+  EXPECT_EQ(again[0].at("original_blob"), ids[0]);
+  EXPECT_EQ(again[0].at("size"), 111);
 
   const auto kept = required_layers({"slim", "app.tar", "-b", "inventory.json", "-o", "kept.tar", "-q", "--keep-descriptors"});
   ASSERT_EQ(kept.size(), 2U);

@@ -22,10 +22,15 @@ enum class LayoutMode {
   keep,       // the input's own layout
 };
 
+struct ImageRequirement;  // slim_record.hpp
+
 struct PlanInput {
   std::string name;                                   // as the user named it
   const std::vector<archive::TarEntry>* entries = nullptr;
   const image::ImageArchive* images = nullptr;
+  // The input's own dockerdiff.json, when it is a slim archive: the layers it already dropped stay
+  // dropped and required, and its recorded sizes are the only ones a legacy input keeps of them.
+  const std::vector<ImageRequirement>* record = nullptr;
 };
 
 struct LayerDecision {
