@@ -36,13 +36,41 @@ TEST(SlimRecordTest, WhatSlimRecordsCheckReadsBack) {
   const std::vector<ImageRequirement> written{
       {{"app:1", "registry.example/app:1"},
        sha256_digest("config"),
-       {{chain_ids({diff("os")})[0], diff("os"), "base.tar", {"base:1", "base:latest"}, {}}},
+       {{chain_ids({diff("os")})[0], diff("os"), "base.tar", {"base:1", "base:latest"}, {}, 0, {}},
+        // Named as the host's gzip blob instead of the one the input named.
+        {chain_ids({diff("os"), diff("libs")})[1], diff("libs"), "inventory.json", {}, sha256_digest("gzip libs"), 4096,
+         diff("libs")}},
        3},
       {{}, sha256_digest("config 2"), {}, 1},
   };
   const auto read = requirements_from_record(json::parse(slim_record_json(written)), "dockerdiff.json");
   EXPECT_EQ(read, written);
-  EXPECT_EQ(json::parse(slim_record_json(written)).at("schema"), "dockerdiff.slim/v1");
+  const auto document = json::parse(slim_record_json(written));
+  EXPECT_EQ(document.at("schema"), "dockerdiff.slim/v1");
+  const auto& renamed = document.at("images")[0].at("required")[1];
+  EXPECT_EQ(renamed.at("blob"), sha256_digest("gzip libs"));
+  EXPECT_EQ(renamed.at("original_blob"), diff("libs"));
+  EXPECT_EQ(renamed.at("size"), 4096);
+  // Unknown or not so: left out, as in records written before these fields.
+  const auto& plain = document.at("images")[0].at("required")[0];
+  EXPECT_FALSE(plain.contains("blob") || plain.contains("original_blob") || plain.contains("size")) << plain;
+}
+
+TEST(SlimRecordTest, ARecordWithoutBlobsAndSizesStaysReadable) {
+  const auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  ASSERT_EQ(images.size(), 1U);
+  ASSERT_EQ(images[0].required.size(), 2U);
+  for (const auto& layer : images[0].required) {
+    EXPECT_EQ(layer.size, 0U);
+    EXPECT_TRUE(layer.blob_digest.empty());
+    EXPECT_TRUE(layer.original_blob.empty());
+  }
+  auto bad_size = record_requiring({"os", "app"}, 1);
+  bad_size["images"][0]["required"][0]["size"] = "big";
+  EXPECT_THROW(requirements_from_record(bad_size, "slim.tar"), Error);
+  auto bad_blob = record_requiring({"os", "app"}, 1);
+  bad_blob["images"][0]["required"][0]["original_blob"] = "../../etc/passwd";
+  EXPECT_THROW(requirements_from_record(bad_blob, "slim.tar"), Error);
 }
 
 TEST(HostCheckTest, AHostWithTheBaseHasEverything) {

@@ -149,7 +149,9 @@ struct Planned {
   }
 };
 
-Planned make_plan(std::vector<std::vector<TarEntry>> catalogs, const image::BaseSet& base, LayoutMode mode = LayoutMode::automatic) {
+// `record`: every input's own dockerdiff.json (a slim archive slimmed again).
+Planned make_plan(std::vector<std::vector<TarEntry>> catalogs, const image::BaseSet& base, LayoutMode mode = LayoutMode::automatic,
+                  const std::vector<ImageRequirement>* record = nullptr) {
   Planned planned;
   planned.catalogs = std::move(catalogs);
   for (std::size_t i = 0; i < planned.catalogs.size(); ++i) {
@@ -157,7 +159,7 @@ Planned make_plan(std::vector<std::vector<TarEntry>> catalogs, const image::Base
   }
   std::vector<PlanInput> inputs;
   for (std::size_t i = 0; i < planned.catalogs.size(); ++i) {
-    inputs.push_back({"in" + std::to_string(i) + ".tar", &planned.catalogs[i], &planned.models[i]});
+    inputs.push_back({"in" + std::to_string(i) + ".tar", &planned.catalogs[i], &planned.models[i], record});
   }
   planned.plan = plan_slim(inputs, base, mode);
   return planned;
@@ -261,6 +263,116 @@ TEST(PlanTest, AutoWritesALegacyInputInTheDocker25Layout) {
   EXPECT_EQ(parsed["layers"][1]["size"], 3000);
   const auto config_digest = parsed["config"]["digest"].get<std::string>();
   EXPECT_EQ(sha256_digest(planned.at(blob(config_digest)).data), config_digest);
+}
+
+// ---- a slim archive slimmed again ----
+
+std::string blob_of(const std::string& digest) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest)); }
+
+// `layers` with the first `emptied` of them zero-length, as an earlier slim left them.
+std::vector<TarEntry> slim_legacy_catalog(const std::vector<std::string>& layers, std::size_t emptied) {
+  auto catalog = legacy_catalog({{{"app:1"}, layers}});
+  for (std::size_t i = 0; i < emptied; ++i) {
+    for (auto& entry : catalog) {
+      if (entry.path == legacy_path(layers, i)) entry.size = 0;
+    }
+  }
+  return catalog;
+}
+
+// The record an earlier slim wrote for those emptied layers: sizes as recorded, 0 for none.
+std::vector<ImageRequirement> earlier_record(const std::vector<std::string>& layers, const std::vector<std::uint64_t>& sizes) {
+  std::vector<std::string> ids;
+  for (const auto& name : layers) ids.push_back(diff(name));
+  const auto chains = dockerdiff::chain_ids(ids);
+  ImageRequirement image{{"app:1"}, sha256_digest(config_for(layers)), {}, layers.size()};
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    image.required.push_back({chains[i], ids[i], "old-base.tar", {"old:1"}, {}, sizes[i], {}});
+  }
+  return {image};
+}
+
+// A planned document, written anew or copied from its input.
+json document_at(const Planned& planned, const std::string& path) {
+  const auto& entry = planned.at(path);
+  if (entry.kind == Kind::copy) return json::parse(planned.catalogs.at(entry.input).at(entry.entry).content.value());
+  return json::parse(entry.data);
+}
+
+json oci_manifest_of(const Planned& planned) {
+  const auto index = document_at(planned, "index.json");
+  return document_at(planned, blob_of(index["manifests"][0]["digest"].get<std::string>()));
+}
+
+std::vector<std::uint64_t> recorded_sizes(const Planned& planned) {
+  std::vector<std::uint64_t> out;
+  const auto record = json::parse(planned.at(kSlimRecordPath).data);
+  for (const auto& layer : record["images"][0]["required"]) out.push_back(layer.value("size", std::uint64_t{0}));
+  return out;
+}
+
+TEST(PlanTest, ALegacySlimInputGivesItsEmptiedLayersTheirRecordedSizesInTheDocker25Layout) {
+  const std::vector<std::string> layers{"os", "libs", "app"};
+  const auto record = earlier_record(layers, {2000, 4000});
+  const auto planned = make_plan({slim_legacy_catalog(layers, 2)}, base_of({{"os", "libs"}}), LayoutMode::automatic, &record);
+  EXPECT_EQ(planned.dropped(0), (std::vector<bool>{true, true, false}));
+  const auto manifest = oci_manifest_of(planned);
+  ASSERT_EQ(manifest["layers"].size(), 3U);
+  EXPECT_EQ(manifest["layers"][0]["size"], 2000);
+  EXPECT_EQ(manifest["layers"][1]["size"], 4000);
+  EXPECT_EQ(manifest["layers"][2]["size"], 3000);
+  EXPECT_EQ(planned.at(blob_of(diff("os"))).kind, Kind::empty);
+  EXPECT_EQ(recorded_sizes(planned), (std::vector<std::uint64_t>{2000, 4000}));
+  const auto required = json::parse(planned.at(kSlimRecordPath).data)["images"][0]["required"];
+  EXPECT_EQ(required[0]["blob"], diff("os"));  // converted: the blob is the uncompressed tar
+  EXPECT_EQ(required[0]["provided_by"], "base.tar");
+}
+
+TEST(PlanTest, ALegacySlimInputWithoutRecordedSizesCannotBecomeDocker25) {
+  const std::vector<std::string> layers{"os", "app"};
+  const auto record = earlier_record(layers, {0});  // written before records had sizes
+  try {
+    make_plan({slim_legacy_catalog(layers, 1)}, base_of({{"os"}}), LayoutMode::automatic, &record);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(diff("os")), std::string::npos) << message;
+    EXPECT_NE(message.find("--layout keep"), std::string::npos) << message;
+  }
+  // Its own layout needs no size, and the record has none to give.
+  const auto kept = make_plan({slim_legacy_catalog(layers, 1)}, base_of({{"os"}}), LayoutMode::keep, &record);
+  EXPECT_EQ(kept.dropped(0), (std::vector<bool>{true, false}));
+  EXPECT_EQ(recorded_sizes(kept), (std::vector<std::uint64_t>{0}));
+}
+
+TEST(PlanTest, ALayerDroppedBeforeStaysDroppedAndRequiredWithoutItsBase) {
+  const std::vector<std::string> layers{"os", "app"};
+  const auto record = earlier_record(layers, {2000});
+  for (const auto mode : {LayoutMode::keep, LayoutMode::automatic}) {
+    const auto planned = make_plan({slim_legacy_catalog(layers, 1)}, base_of({{"other"}}), mode, &record);
+    EXPECT_EQ(planned.dropped(0), (std::vector<bool>{true, false}));
+    EXPECT_EQ(planned.plan.images[0].layers[0].provided_by, "old-base.tar");
+    const auto required = json::parse(planned.at(kSlimRecordPath).data)["images"][0]["required"];
+    ASSERT_EQ(required.size(), 1U);
+    EXPECT_EQ(required[0]["chain_id"], diff("os"));
+    EXPECT_EQ(required[0]["provided_by"], "old-base.tar");
+    EXPECT_EQ(required[0]["base_images"], json({"old:1"}));
+    EXPECT_EQ(required[0]["size"], 2000);
+  }
+  // Without a record saying it was dropped, an empty layer no base provides is still an error.
+  EXPECT_THROW(make_plan({slim_legacy_catalog(layers, 1)}, base_of({{"other"}}), LayoutMode::keep), Error);
+}
+
+TEST(PlanTest, AnOciSlimInputsEmptiedLayersKeepTheirDescriptorSizes) {
+  auto catalog = oci_catalog({{{"app:1"}, {"os", "app"}}}, true);
+  for (auto& entry : catalog) {
+    if (entry.path == blob_of(diff("os"))) entry.size = 0;
+  }
+  for (const auto mode : {LayoutMode::keep, LayoutMode::automatic}) {
+    const auto planned = make_plan({catalog}, base_of({{"os"}}), mode);  // no record: the descriptor says
+    EXPECT_EQ(oci_manifest_of(planned)["layers"][0]["size"], 2000);
+    EXPECT_EQ(recorded_sizes(planned), (std::vector<std::uint64_t>{2000}));
+  }
 }
 
 TEST(PlanTest, ABlobSharedWithAKeptLayerOfAnotherImageStaysWhole) {

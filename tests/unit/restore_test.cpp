@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/commands/slim.hpp"
@@ -30,6 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 using archive::Compression;
 using archive::EntryType;
+using nlohmann::json;
 using plan::LayoutMode;
 
 // A small layer whose bytes are determined by its name.
@@ -337,6 +340,64 @@ TEST(Restore, ThroughTheBinary) {
   EXPECT_NE(missing.err.find("app:1"), std::string::npos) << missing.err;
   EXPECT_FALSE(fs::exists(dir / "bad.tar"));
 }
+
+// A slim archive slimmed again, in every layout and layout mode: its emptied layers keep their true
+// sizes (a Docker 25+ descriptor of a legacy slim archive's emptied layer gets it from the record),
+// so the twice-slimmed archive restores to one that verify calls sound. A layer dropped before that
+// the new base lacks stays dropped and required.
+class Reslim : public ::testing::TestWithParam<FixtureLayout> {};
+
+TEST_P(Reslim, ASlimArchiveSlimmedAgainRestoresSound) {
+  TempDir dir;
+  const auto layout = with_layout(GetParam());
+  write_fixture_file(dir / "target.tar", {{{"app:1"}, {layer("os"), layer("lib"), layer("app")}}}, layout);
+  write_fixture_file(dir / "base.tar", {{{"base:1"}, {layer("os")}}}, layout);
+  write_fixture_file(dir / "base2.tar", {{{"base:2"}, {layer("os"), layer("lib")}}}, layout);
+  write_fixture_file(dir / "other.tar", {{{"other:1"}, {layer("other")}}}, layout);
+  write_file(dir / "other.json", json{{"chain_ids", {diff_id_of(layer("other"))}}}.dump());  // a host with other.tar only
+  const RunOptions in_dir{.cwd = dir.path()};
+  const auto run = [&](const std::vector<std::string>& args) {
+    const auto result = run_program(DOCKERDIFF_BIN, args, in_dir);
+    EXPECT_EQ(result.status, 0) << command_line(args) << "\n" << result.out << result.err;
+    return result.status == 0;
+  };
+  const auto record_of = [&](const std::string& archive) { return json::parse(read_tar(read_file(dir / archive)).at("dockerdiff.json").content); };
+  for (const std::string first : {"keep", "auto"}) {
+    for (const std::string second : {"keep", "auto"}) {
+      SCOPED_TRACE("--layout " + first + ", then --layout " + second);
+      ASSERT_TRUE(run({"slim", "target.tar", "-b", "base.tar", "-o", "s1.tar", "--layout", first, "-q"}));
+      ASSERT_TRUE(run({"slim", "s1.tar", "-b", "base2.tar", "-o", "s2.tar", "--layout", second, "-q", "--report", "report.json"}));
+      EXPECT_EQ(empty_layers(read_file(dir / "s2.tar")), 2U);
+      const auto required = record_of("s2.tar").at("images")[0].at("required");
+      ASSERT_EQ(required.size(), 2U);
+      for (const auto& layer : required) EXPECT_GT(layer.value("size", 0U), 0U) << layer;
+      EXPECT_TRUE(run({"verify", "s2.tar", "-b", "base2.tar"}));
+      ASSERT_TRUE(run({"restore", "s2.tar", "-b", "base2.tar", "-o", "restored.tar"}));
+      EXPECT_TRUE(run({"verify", "restored.tar"}));
+      expect_round_trip({read_file(dir / "target.tar"), read_file(dir / "s2.tar"), read_file(dir / "restored.tar")});
+
+      // Slimmed against a base that lacks the layer dropped before: it stays dropped, still required
+      // from the base that first provided it.
+      ASSERT_TRUE(run({"slim", "s1.tar", "-b", "other.tar", "-o", "s3.tar", "--layout", second, "-q"}));
+      EXPECT_EQ(empty_layers(read_file(dir / "s3.tar")), 1U);
+      const auto still = record_of("s3.tar").at("images")[0].at("required");
+      ASSERT_EQ(still.size(), 1U);
+      EXPECT_EQ(still[0].at("diff_id"), diff_id_of(layer("os")));
+      EXPECT_EQ(still[0].at("provided_by"), "base.tar");
+      const auto check = run_program(DOCKERDIFF_BIN, {"check", "s3.tar", "--inventory", "other.json"}, in_dir);
+      EXPECT_EQ(check.status, 1) << check.out << check.err;  // other.tar does not have it
+      ASSERT_TRUE(run({"restore", "s3.tar", "-b", "base.tar", "-o", "restored3.tar"}));
+      EXPECT_TRUE(run({"verify", "restored3.tar"}));
+      expect_round_trip({read_file(dir / "target.tar"), read_file(dir / "s3.tar"), read_file(dir / "restored3.tar")});
+      for (const char* name : {"s1.tar", "s2.tar", "s3.tar", "restored.tar", "restored3.tar", "report.json"}) fs::remove(dir / name);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, Reslim, ::testing::Values(FixtureLayout::legacy, FixtureLayout::docker25, FixtureLayout::oci),
+                         [](const auto& param_info) {
+                           return param_info.param == FixtureLayout::legacy ? "legacy" : param_info.param == FixtureLayout::docker25 ? "docker25" : "oci";
+                         });
 
 // ---------------------------------------------------------------------------------------------
 // Forms: a layer (one diff_id) stored as the uncompressed tar or as gzip / zstd blobs.

@@ -699,18 +699,24 @@ TEST(SlimInventoryDockerInspect, LayerlessImageInTheListIsAccepted) {
 // An inventory of a containerd image store records the blobs the host holds. A dropped layer held
 // there only in another form (pulled gzip-compressed, say) is named as that blob, so that plain
 // docker load gives a complete image there; a layer held in the archive's own form stays as it is.
-class SlimHostBlobs : public ::testing::TestWithParam<FixtureLayout> {};
+// The host holds the bottom layer as a gzip blob only, the next one in the archive's own form.
+class SlimHostBlobs : public ::testing::TestWithParam<FixtureLayout> {
+ protected:
+  void SetUp() override {
+    json inventory{{"chain_ids", chain_ids_of(fx.base.layers)},
+                   {"blobs", {{{"diff_id", ids[0]}, {"digest", host_form}, {"media_type", "application/vnd.oci.image.layer.v1.tar+gzip"}, {"size", 111}},
+                              {{"diff_id", ids[1]}, {"digest", ids[1]}, {"media_type", "application/vnd.oci.image.layer.v1.tar"}, {"size", fx.l1.size()}}}}};
+    write_file(dir / "inventory.json", inventory.dump(2));
+    write_fixture_file(dir / "app.tar", {fx.application}, {.layout = GetParam()});
+  }
 
-TEST_P(SlimHostBlobs, DroppedLayerNamesTheBlobTheHostHolds) {
   TempDir dir;
   const BaseAndApp fx;
-  const auto ids = diff_ids(fx.base.layers);
-  const auto host_form = dockerdiff::sha256_digest("the host's gzip form of " + fx.l0);
-  json inventory{{"chain_ids", chain_ids_of(fx.base.layers)},
-                 {"blobs", {{{"diff_id", ids[0]}, {"digest", host_form}, {"media_type", "application/vnd.oci.image.layer.v1.tar+gzip"}, {"size", 111}},
-                            {{"diff_id", ids[1]}, {"digest", ids[1]}, {"media_type", "application/vnd.oci.image.layer.v1.tar"}, {"size", fx.l1.size()}}}}};
-  write_file(dir / "inventory.json", inventory.dump(2));
-  write_fixture_file(dir / "app.tar", {fx.application}, {.layout = GetParam()});
+  const std::vector<std::string> ids = diff_ids(fx.base.layers);
+  const std::string host_form = dockerdiff::sha256_digest("the host's gzip form of " + fx.l0);
+};
+
+TEST_P(SlimHostBlobs, DroppedLayerNamesTheBlobTheHostHolds) {
 
   const auto out = run_slim_into(dir, {.targets = {dir / "app.tar"}, .bases = {dir / "inventory.json"}});
   const auto blob = [&](const std::string& digest) { return "blobs/sha256/" + std::string(dockerdiff::digest_hex(digest)); };
@@ -752,6 +758,37 @@ TEST_P(SlimHostBlobs, DroppedLayerNamesTheBlobTheHostHolds) {
     EXPECT_EQ(kept_layer, blob(ids[0]));
   }
   expect_empty_entry(kept, kept_layer);
+}
+
+// dockerdiff.json says which blob each dropped layer is named as and, where that is the host's, which
+// one the input named; slimming the output again keeps the original.
+TEST_P(SlimHostBlobs, TheRecordNamesTheHostBlobAndTheOriginal) {
+  const auto required_layers = [&](const std::vector<std::string>& args) {
+    const auto result = run_dockerdiff(dir, args);
+    EXPECT_EQ(result.status, 0) << command_line(args) << "\n" << result.err;
+    return json::parse(read_tar(read_file(dir / args.at(5))).at("dockerdiff.json").content).at("images")[0].at("required");
+  };
+
+  const auto required = required_layers({"slim", "app.tar", "-b", "inventory.json", "-o", "out.tar", "-q"});
+  ASSERT_EQ(required.size(), 2U);
+  EXPECT_EQ(required[0].at("blob"), host_form);
+  EXPECT_EQ(required[0].at("original_blob"), ids[0]);
+  EXPECT_EQ(required[0].at("size"), 111);
+  EXPECT_EQ(required[1].at("blob"), ids[1]);  // held in the archive's form: as the input names it
+  EXPECT_FALSE(required[1].contains("original_blob")) << required[1];
+  EXPECT_EQ(required[1].at("size"), fx.l1.size());
+
+  const auto again = required_layers({"slim", "out.tar", "-b", "inventory.json", "-o", "again.tar", "-q"});
+  ASSERT_EQ(again.size(), 2U);
+  EXPECT_EQ(again[0].at("blob"), host_form);
+  EXPECT_EQ(again[0].at("original_blob"), ids[0]);
+  EXPECT_EQ(again[0].at("size"), 111);
+
+  const auto kept = required_layers({"slim", "app.tar", "-b", "inventory.json", "-o", "kept.tar", "-q", "--keep-descriptors"});
+  ASSERT_EQ(kept.size(), 2U);
+  EXPECT_EQ(kept[0].at("blob"), ids[0]);
+  EXPECT_FALSE(kept[0].contains("original_blob")) << kept[0];
+  EXPECT_EQ(kept[0].at("size"), fx.l0.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Inputs, SlimHostBlobs, ::testing::Values(FixtureLayout::legacy, FixtureLayout::oci),

@@ -53,14 +53,9 @@ namespace {
 std::vector<plan::ImageRequirement> requirements_of(const Source& source) {
   const auto& spec = source.spec();
   const auto opened = open_archive(source);
-  const image::EntryIndex index(opened.input->entries(), opened.input->name());
-  if (const auto record = index.find(plan::kSlimRecordPath)) {
-    const auto& entry = opened.input->entries()[*record];
-    if (!entry.content) throw Error(spec, std::string(plan::kSlimRecordPath) + " is not a JSON document");
-    auto images = plan::requirements_from_record(parse_json(*entry.content, spec + ": " + plan::kSlimRecordPath),
-                                                 spec + ": " + plan::kSlimRecordPath);
-    plan::attach_blob_digests(images, opened.images);
-    return images;
+  if (auto images = read_slim_record(opened, spec)) {
+    plan::attach_blob_digests(*images, opened.images);
+    return std::move(*images);
   }
   return plan::requirements_from_archive(opened.images, opened.input->entries());
 }

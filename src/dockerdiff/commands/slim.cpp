@@ -156,7 +156,12 @@ int run_slim(const SlimOptions& options) {
   image::BaseSet bases;
   for (const auto& source : options.bases) add_base(bases, source);
   std::vector<OpenedArchive> targets;
-  for (const auto& source : options.targets) targets.push_back(open_archive(source));
+  // A target that is itself a slim archive: its record says what it already dropped.
+  std::vector<std::optional<std::vector<plan::ImageRequirement>>> records;
+  for (const auto& source : options.targets) {
+    targets.push_back(open_archive(source));
+    records.push_back(read_slim_record(targets.back(), source.spec()));
+  }
 
   // Plan: every output, so that no archive is written when any of them cannot be made.
   std::vector<plan::SlimPlan> plans;
@@ -168,7 +173,8 @@ int run_slim(const SlimOptions& options) {
     output.output_compression = std::string(archive::compression_name(options.compression));
     std::set<std::string> input_compressions;
     for (const auto index : job.targets) {
-      plan_inputs.push_back({options.targets[index].spec(), &targets[index].input->entries(), &targets[index].images});
+      plan_inputs.push_back({options.targets[index].spec(), &targets[index].input->entries(), &targets[index].images,
+                             records[index] ? &*records[index] : nullptr});
       output.inputs.push_back(options.targets[index].spec());
       output.input_bytes += targets[index].input->stored_bytes();
       input_compressions.insert(std::string(archive::compression_name(targets[index].input->compression())));

@@ -122,6 +122,16 @@ OpenedArchive open_archive(const Source& source) {
   return opened;
 }
 
+std::optional<std::vector<plan::ImageRequirement>> read_slim_record(const OpenedArchive& opened, const std::string& spec) {
+  const image::EntryIndex index(opened.input->entries(), opened.input->name());
+  const auto record = index.find(plan::kSlimRecordPath);
+  if (!record) return std::nullopt;
+  const auto& entry = opened.input->entries()[*record];
+  const auto where = spec + ": " + plan::kSlimRecordPath;
+  if (!entry.content) throw Error(spec, std::string(plan::kSlimRecordPath) + " is not a JSON document");
+  return plan::requirements_from_record(parse_json(*entry.content, where), where);
+}
+
 void add_base(image::BaseSet& bases, const Source& source) {
   const auto& spec = source.spec();
   if (const auto* ref = source.engine_image()) {

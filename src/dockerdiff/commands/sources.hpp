@@ -10,6 +10,7 @@
 #include "dockerdiff/engine/engine.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/model.hpp"
+#include "dockerdiff/plan/slim_record.hpp"
 
 namespace dockerdiff::commands {
 
@@ -50,6 +51,10 @@ std::unique_ptr<archive::ArchiveInput> open_input(const Source& source);
 // "-" (stdin), "docker:REF" / "podman:REF" (saved through the engine), an OCI layout directory or
 // an archive file (any supported compression).
 OpenedArchive open_archive(const Source& source);
+
+// The archive's slim record (dockerdiff.json), or nullopt when it has none; throws Error naming
+// `spec` when it has one that is not a dockerdiff record.
+std::optional<std::vector<plan::ImageRequirement>> read_slim_record(const OpenedArchive& opened, const std::string& spec);
 
 // Adds a base to the set: an archive or directory (as above), "docker:REF" / "podman:REF" (read
 // with `image inspect`, nothing saved) or an inventory JSON file.

@@ -219,17 +219,21 @@ class Walker {
 
   // ---- index.json and the manifests it lists ------------------------------------------------------
 
+  static std::optional<std::uint64_t> size_of(const json& descriptor) {
+    if (!descriptor.contains("size") || !descriptor.at("size").is_number_unsigned()) return std::nullopt;
+    return descriptor.at("size").get<std::uint64_t>();
+  }
+
   // The entry a descriptor names must exist and have the size the descriptor gives.
   bool check_descriptor(const json& descriptor, const std::string& digest, const std::string& path) {
     const auto blob = blob_path(digest);
     const auto entry = fields_.resolve(blob, path);
     if (!entry) return false;
-    if (descriptor.contains("size") && descriptor.at("size").is_number_unsigned()) {
-      const auto size = descriptor.at("size").get<std::uint64_t>();
+    if (const auto size = size_of(descriptor)) {
       const auto actual = index_.entries()[*entry].size;
       // An emptied layer is a zero-length entry on purpose.
-      if (actual != size && actual != 0) {
-        diagnostics_.report(blob, "holds " + std::to_string(actual) + " bytes but " + path + " gives size " + std::to_string(size));
+      if (actual != *size && actual != 0) {
+        diagnostics_.report(blob, "holds " + std::to_string(actual) + " bytes but " + path + " gives size " + std::to_string(*size));
       }
     }
     return true;
@@ -348,9 +352,7 @@ class Walker {
           }
           described.layer_paths.push_back(blob_path(*digest));
           if (check_descriptor(descriptor, *digest, path)) {
-            std::optional<std::uint64_t> size;
-            if (descriptor.contains("size") && descriptor.at("size").is_number_unsigned()) size = descriptor.at("size").get<std::uint64_t>();
-            layers.push_back({blob_path(*digest), *type, *digest, size});
+            layers.push_back({blob_path(*digest), *type, *digest, size_of(descriptor)});
           } else {
             layers_known = false;
           }

@@ -47,6 +47,15 @@ std::string reference_tag(const std::string& reference) {
   return reference.substr(colon + 1);
 }
 
+// The size a layer the input holds empty had: only a slim record keeps it for a legacy archive.
+std::uint64_t recorded_size(const LegacyInput& legacy, const image::Image& image, const image::Layer& layer) {
+  const auto found = legacy.recorded_sizes.find(layer.diff_id);
+  if (found != legacy.recorded_sizes.end()) return found->second;
+  throw Error(legacy.input.name, "layer " + layer.diff_id + " of " + image.display_name() +
+              " is empty in the archive and no dockerdiff.json in it records its size, which the Docker 25+ "
+              "layout's descriptors need; use --layout keep");
+}
+
 }  // namespace
 
 // Writes a legacy archive in the Docker 25+ layout: content-addressed blobs, an OCI manifest per
@@ -102,8 +111,10 @@ std::vector<PlannedEntry> convert_legacy_to_docker25(const LegacyInput& legacy) 
     auto layer_paths = json::array();
     for (const auto& layer : image.layers) {
       // The size of the one blob written for this diff_id (in a damaged input, two layer files
-      // claiming one diff_id may differ: the descriptor describes what the output holds).
-      const auto size = entries[layer_blobs.at(layer.diff_id).data_entry].size;
+      // claiming one diff_id may differ: the descriptor describes what the output holds). An
+      // emptied blob's descriptor gives the layer's true size.
+      auto size = entries[layer_blobs.at(layer.diff_id).data_entry].size;
+      if (size == 0) size = recorded_size(legacy, image, layer);
       layers.push_back({{"mediaType", image::media_type::kOciLayerTar}, {"digest", layer.diff_id}, {"size", size}});
       layer_paths.push_back(blob_path(layer.diff_id));
     }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +18,9 @@ struct LegacyInput {
   std::size_t input_index;
   const image::EntryIndex& index;
   const std::set<std::string>& kept_diff_ids;  // layers whose data the output carries
+  // diff_id -> the layer tar's size, for layers the input holds empty (an earlier slim's record
+  // says): their descriptors give it, the empty entry cannot.
+  const std::map<std::string, std::uint64_t>& recorded_sizes;
 };
 
 // A legacy archive in the Docker 25+ layout: content-addressed blobs, an OCI manifest per image,

@@ -35,7 +35,7 @@ class BlobRenamer {
     rewrite_docker_manifest();
     move_empty_entries();
     std::vector<RenamedLayerBlob> out;
-    for (const auto& [from, blob] : renamed_) out.push_back({blob.diff_id, from, blob.digest, blob.media_type});
+    for (const auto& [from, blob] : renamed_) out.push_back({blob.diff_id, from, blob.digest, blob.media_type, blob.size});
     return out;
   }
 

@@ -9,7 +9,9 @@ std::vector<ImageRequirement> requirements_from_archive(const image::ImageArchiv
   for (const auto& image : archive.images) {
     ImageRequirement requirement{image.tags, image.config_digest, {}, image.layers.size()};
     for (const auto& layer : image.layers) {
-      if (entries[layer.entry].size == 0) requirement.required.push_back({layer.chain_id, layer.diff_id, {}, {}, layer.blob_digest});
+      if (entries[layer.entry].size == 0) {
+        requirement.required.push_back({layer.chain_id, layer.diff_id, {}, {}, layer.blob_digest, layer.descriptor_size.value_or(0), {}});
+      }
     }
     images.push_back(std::move(requirement));
   }

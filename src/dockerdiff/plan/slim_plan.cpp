@@ -28,9 +28,9 @@ namespace {
 // Everything the plan needs to know about one input once decisions are made.
 class InputPlanner {
  public:
-  InputPlanner(const PlanInput& input, std::size_t input_index, const image::BaseSet& base)
+  InputPlanner(const PlanInput& input, std::size_t input_index, const image::BaseSet& base, image::Layout layout)
       : input_(input), index_(*input.entries, input.name), input_index_(input_index) {
-    decide(base);
+    decide(base, layout);
   }
 
   const std::vector<ImageDecision>& decisions() const { return decisions_; }
@@ -38,7 +38,7 @@ class InputPlanner {
   std::vector<PlannedEntry> plan(image::Layout layout) const {
     if (layout == input_.images->layout) return keep_layout();
     if (input_.images->layout == image::Layout::legacy) {
-      return convert_legacy_to_docker25({input_, input_index_, index_, kept_diff_ids_});
+      return convert_legacy_to_docker25({input_, input_index_, index_, kept_diff_ids_, recorded_sizes_});
     }
     return add_docker_manifest(*input_.images, keep_layout());
   }
@@ -47,15 +47,44 @@ class InputPlanner {
   const std::vector<archive::TarEntry>& entries() const { return *input_.entries; }
   const std::vector<image::Image>& images() const { return input_.images->images; }
 
-  void decide(const image::BaseSet& base) {
+  // What the input's record says of a layer the input holds empty, or nullptr.
+  const RequiredLayer* dropped_before(const image::Image& image, const image::Layer& layer) const {
+    if (input_.record == nullptr || layer.size != 0) return nullptr;
+    for (const auto& recorded : *input_.record) {
+      if (recorded.config_digest != image.config_digest) continue;
+      for (const auto& required : recorded.required) {
+        if (required.chain_id == layer.chain_id) return &required;
+      }
+    }
+    return nullptr;
+  }
+
+  void decide(const image::BaseSet& base, image::Layout layout) {
+    const bool legacy_output = layout == image::Layout::legacy;
     for (const auto& image : images()) {
       ImageDecision decision{input_.name, image.tags, image.config_digest, {}};
       for (const auto& layer : image.layers) {
-        LayerDecision layer_decision{layer.diff_id, layer.chain_id, layer.size, false, {}, {}};
+        const auto* recorded = dropped_before(image, layer);
+        // Converted from legacy, a layer's blob is its uncompressed tar, named by its diff_id.
+        const auto blob = legacy_output ? std::string() : layer.blob_digest.empty() ? layer.diff_id : layer.blob_digest;
+        const auto blob_size = layer.size != 0              ? layer.size
+                               : layer.descriptor_size     ? *layer.descriptor_size
+                               : recorded != nullptr        ? recorded->size
+                                                            : 0;
+        // Renamed by an earlier slim, and still named so: the blob the first input named.
+        auto original = recorded != nullptr && recorded->blob_digest == blob ? recorded->original_blob : std::string();
+        LayerDecision layer_decision{layer.diff_id, layer.chain_id, layer.size, false, {}, {}, blob, blob_size, std::move(original)};
+        if (layer.size == 0 && blob_size != 0) recorded_sizes_.emplace(layer.diff_id, blob_size);
         if (const auto* provider = base.find(layer.chain_id)) {
           layer_decision.dropped = true;
           layer_decision.provided_by = provider->base;
           layer_decision.provided_by_images = provider->images;
+        } else if (recorded != nullptr) {
+          // Dropped by an earlier slim against another base: there is no data to keep, and the host
+          // still needs it from the base that record names.
+          layer_decision.dropped = true;
+          layer_decision.provided_by = recorded->provided_by;
+          layer_decision.provided_by_images = recorded->base_images;
         } else {
           if (layer.size == 0) {
             throw Error(input_.name, "layer " + layer.diff_id + " of " + image.display_name() +
@@ -157,9 +186,25 @@ class InputPlanner {
   std::size_t input_index_;
   std::vector<ImageDecision> decisions_;
   std::set<std::string> kept_diff_ids_;
+  std::map<std::string, std::uint64_t> recorded_sizes_;  // diff_id -> blob size, for layers the input holds empty
   std::set<std::size_t> layer_files_;
   std::map<std::size_t, std::size_t> home_;  // data entry -> entry whose path holds it in the output
 };
+
+// The decisions follow the manifests: a renamed layer's blob is the host's.
+void note_renamed_blobs(std::vector<ImageDecision>& images, const std::vector<RenamedLayerBlob>& renamed) {
+  for (auto& image : images) {
+    for (auto& layer : image.layers) {
+      for (const auto& blob : renamed) {
+        if (!layer.dropped || layer.blob_digest != blob.archive_blob) continue;
+        if (layer.original_blob_digest.empty()) layer.original_blob_digest = blob.archive_blob;
+        layer.blob_digest = blob.host_blob;
+        layer.blob_size = blob.size;
+        break;
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -178,12 +223,15 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
 
   EntryAssembler assembler(inputs);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    InputPlanner planner(inputs[i], i, base);
+    InputPlanner planner(inputs[i], i, base, plan.layout);
     for (const auto& decision : planner.decisions()) plan.images.push_back(decision);
     assembler.add(i, planner.plan(plan.layout));
   }
   plan.entries = std::move(assembler).finish();
-  if (descriptors == DroppedDescriptors::name_host_blob) plan.renamed_blobs = name_host_blobs(plan.entries, inputs, base);
+  if (descriptors == DroppedDescriptors::name_host_blob) {
+    plan.renamed_blobs = name_host_blobs(plan.entries, inputs, base);
+    note_renamed_blobs(plan.images, plan.renamed_blobs);
+  }
   plan.entries.push_back(document_entry(kSlimRecordPath, slim_record_json(recorded_requirements(plan.images))));
   plan.entries = order_for_aligned_copies(std::move(plan.entries), inputs);
   return plan;

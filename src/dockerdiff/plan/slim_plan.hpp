@@ -22,19 +22,29 @@ enum class LayoutMode {
   keep,       // the input's own layout
 };
 
+struct ImageRequirement;  // slim_record.hpp
+
 struct PlanInput {
   std::string name;                                   // as the user named it
   const std::vector<archive::TarEntry>* entries = nullptr;
   const image::ImageArchive* images = nullptr;
+  // The input's own dockerdiff.json, when it is a slim archive: the layers it already dropped stay
+  // dropped and required, and its recorded sizes are the only ones a legacy input keeps of them.
+  const std::vector<ImageRequirement>* record = nullptr;
 };
 
 struct LayerDecision {
   std::string diff_id;
   std::string chain_id;
-  std::uint64_t size = 0;
+  std::uint64_t size = 0;                       // its data in the input: 0 where the input already dropped it
   bool dropped = false;
   std::string provided_by;                      // the base that has it (dropped layers only)
   std::vector<std::string> provided_by_images;  // that base's images holding it
+  std::string blob_digest;                      // the blob the output's manifests name; empty in the legacy layout
+  // The size of that blob (legacy: of the layer tar), also where the input holds the layer empty
+  // (from its descriptor or the input's record); 0 when nothing says.
+  std::uint64_t blob_size = 0;
+  std::string original_blob_digest;  // the input's blob, where the manifests now name the host's instead
 };
 
 struct ImageDecision {
@@ -50,6 +60,7 @@ struct RenamedLayerBlob {
   std::string archive_blob;  // the digest the input's manifests named
   std::string host_blob;     // the digest of the host's form (inventory "blobs")
   std::string media_type;    // the host blob's
+  std::uint64_t size = 0;    // the host blob's
 };
 
 struct SlimPlan {

@@ -16,7 +16,10 @@ std::vector<ImageRequirement> recorded_requirements(const std::vector<ImageDecis
   for (const auto& image : images) {
     ImageRequirement requirement{image.tags, image.config_digest, {}, image.layers.size()};
     for (const auto& layer : image.layers) {
-      if (layer.dropped) requirement.required.push_back({layer.chain_id, layer.diff_id, layer.provided_by, layer.provided_by_images, {}});
+      if (layer.dropped) {
+        requirement.required.push_back({layer.chain_id, layer.diff_id, layer.provided_by, layer.provided_by_images,
+                                         layer.blob_digest, layer.blob_size, layer.original_blob_digest});
+      }
     }
     out.push_back(std::move(requirement));
   }
@@ -28,10 +31,15 @@ std::string slim_record_json(const std::vector<ImageRequirement>& images) {
   for (const auto& image : images) {
     auto required = json::array();
     for (const auto& layer : image.required) {
-      required.push_back({{"chain_id", layer.chain_id},
-                          {"diff_id", layer.diff_id},
-                          {"provided_by", layer.provided_by},
-                          {"base_images", layer.base_images}});
+      json item{{"chain_id", layer.chain_id},
+                {"diff_id", layer.diff_id},
+                {"provided_by", layer.provided_by},
+                {"base_images", layer.base_images}};
+      // Left out when unknown or not so, as in records written before these fields.
+      if (!layer.blob_digest.empty()) item["blob"] = layer.blob_digest;
+      if (!layer.original_blob.empty()) item["original_blob"] = layer.original_blob;
+      if (layer.size != 0) item["size"] = layer.size;
+      required.push_back(std::move(item));
     }
     list.push_back({{"tags", image.tags},
                     {"config_digest", image.config_digest},
@@ -59,6 +67,11 @@ std::string string_of(const json& object, const char* key, const std::string& wh
   return object.at(key).get<std::string>();
 }
 
+// Absent (as in older records) or not a string: empty.
+std::string optional_string(const json& object, const char* key) {
+  return object.contains(key) && object.at(key).is_string() ? object.at(key).get<std::string>() : std::string();
+}
+
 }  // namespace
 
 std::vector<ImageRequirement> requirements_from_record(const json& record, const std::string& where) {
@@ -74,12 +87,16 @@ std::vector<ImageRequirement> requirements_from_record(const json& record, const
     if (!item.contains("required") || !item.at("required").is_array()) throw Error(where, "missing \"required\" list");
     for (const auto& layer : item.at("required")) {
       RequiredLayer required{string_of(layer, "chain_id", where), string_of(layer, "diff_id", where),
-                             layer.contains("provided_by") && layer.at("provided_by").is_string()
-                                 ? layer.at("provided_by").get<std::string>()
-                                 : std::string(),
-                             strings(layer, "base_images", where),
-                             {}};
+                             optional_string(layer, "provided_by"), strings(layer, "base_images", where),
+                             optional_string(layer, "blob"), 0, optional_string(layer, "original_blob")};
       if (!is_sha256_digest(required.chain_id)) throw Error(where, "\"" + required.chain_id + "\" is not a chain ID");
+      for (const auto* blob : {&required.blob_digest, &required.original_blob}) {
+        if (!blob->empty() && !is_sha256_digest(*blob)) throw Error(where, "\"" + *blob + "\" is not a blob digest");
+      }
+      if (layer.contains("size")) {
+        if (!layer.at("size").is_number_unsigned()) throw Error(where, "a layer's \"size\" is not a byte count");
+        required.size = layer.at("size").get<std::uint64_t>();
+      }
       image.required.push_back(std::move(required));
     }
     images.push_back(std::move(image));

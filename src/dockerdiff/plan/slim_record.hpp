@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,15 @@ struct RequiredLayer {
   std::string provided_by;  // empty when the archive does not say
   std::vector<std::string> base_images;
   // The blob the archive's OCI manifest names for the layer (what containerd's content store must
-  // hold); empty in the legacy layout, which names layer files and no blobs. Not recorded: it comes
-  // from the archive's manifests (attach_blob_digests).
+  // hold); empty in the legacy layout, which names layer files and no blobs. Recorded as "blob";
+  // records written before it get it from the archive's manifests (attach_blob_digests).
   std::string blob_digest;
+  // The size of that blob (legacy: of the layer tar), "size": a slim archive slimmed again into the
+  // Docker 25+ layout describes its emptied layers with it. 0 when not recorded (older records).
+  std::uint64_t size = 0;
+  // "original_blob": the blob the input's manifest named, where slim named the host's blob instead
+  // (an inventory's "blobs"); empty otherwise.
+  std::string original_blob;
 
   bool operator==(const RequiredLayer&) const = default;
 };
