@@ -10,6 +10,7 @@
 
 #include "dockerdiff/commands/host.hpp"
 #include "dockerdiff/commands/inspect.hpp"
+#include "dockerdiff/commands/load.hpp"
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/commands/verify.hpp"
 #include "dockerdiff/commands/slim.hpp"
@@ -122,6 +123,15 @@ int main(int argc, char** argv) {
                           "Exit 1 also when an image would load incomplete (docker's containerd image store lacks the "
                           "blob of a dropped layer)");
 
+  commands::LoadOptions load;
+  std::string load_archive;
+  auto* load_command = app.add_subcommand(
+      "load", "Load a slim archive into docker or podman: checked first (nothing loads when the host lacks a layer), "
+              "complete on docker's containerd image store");
+  load_command->add_option("SLIM", load_archive, "The slim archive, '-' for stdin")->required();
+  add_enum_option(*load_command, "--engine", load.engine, kEngines, "docker or podman");
+  load_command->add_flag("-q,--quiet", load.quiet, "No progress from the engine, no summary on stderr");
+
   commands::RestoreOptions restore;
   std::string restore_slim;
   std::vector<std::string> restore_bases;
@@ -166,6 +176,9 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("check")) {
       check.archive = commands::Source(check_archive);
       status = commands::run_check(check);
+    } else if (app.got_subcommand("load")) {
+      load.archive = commands::Source(load_archive);
+      status = commands::run_load(load);
     } else if (app.got_subcommand("restore")) {
       restore.slim = commands::Source(restore_slim);
       restore.bases = commands::parse_sources(restore_bases);

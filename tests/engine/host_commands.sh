@@ -57,6 +57,17 @@ grep -q '^app2:1: missing 1 of 2 layers' "$work/check-missing.out" || fail "chec
 expect_grep "check does not name base2:1 as the image that provided the missing layer" "$work/check-missing.out" 'base2:1'
 grep -q '^app1:1: ok' "$work/check-missing.out" || fail "check no longer passes app1:1, which needs only base"
 
+# dockerdiff load refuses it before the engine sees it: one line naming the layer and the base
+# image it came from; nothing is loaded, not even app1, which could have been.
+status=0
+env "${inventory_env[@]}" "$DOCKERDIFF" load "$work/multi.tar" >"$work/load-refused.out" 2>&1 || status=$?
+cat "$work/load-refused.out"
+expect_eq "dockerdiff load's exit status without base2" "$status" 1
+expect_eq "lines dockerdiff load printed when refusing" "$(wc -l <"$work/load-refused.out")" 1
+expect_grep "dockerdiff load does not name app2's missing layer and base2:1" "$work/load-refused.out" \
+  '^dockerdiff: .*: not loaded: app2:1 needs layer .* \[base2:1\], which this host does not hold'
+if dk image inspect app1:1 >/dev/null 2>&1; then fail "dockerdiff load refused the archive, but app1:1 was loaded"; fi
+
 # And the engine agrees: the slim archive no longer loads app2 correctly (Docker 20.10 refuses
 # the load; Docker 28's containerd store exits 0 but leaves no usable app2:1).
 status=0

@@ -17,7 +17,13 @@
 #                `dockerdiff inventory`, which lists the blobs its store holds: a dropped layer
 #                held as another blob is named as that blob, so the load is complete; the
 #                manifest digest (the image ID there) then differs from the CI's
-# Each cell (host, slim, base form) records, for app1 and app2 (which must agree):
+# loaded with
+#   engine       the engine's own load (docker load, podman load, ctr import)
+#   dockerdiff   `dockerdiff load` (docker and podman; the oci slim archives from stdin): it
+#                checks, then streams the archive into the engine's load, on a containerd store
+#                with each dropped layer whose named blob the store lacks written in from the
+#                host's own images (decompressed: same manifest) or named as the host's blob
+# Each cell (host, slim, base form, loader) records, for app1 and app2 (which must agree):
 #   loads     the load exits 0 and the image is there
 #   runs      a container reads the app's file (podman cannot run containers here: the file in
 #             its mounted image; ctr: in the snapshot of a created container)
@@ -50,6 +56,7 @@ case $ENGINE_KIND in
     store=$DOCKER_STORE
     hf_fresh() { docker_remove_all_images; docker_load_bases "$1"; }
     hf_load() { dk load -i "$1" >>"$work/load.log" 2>&1; }
+    hf_dockerdiff_load() { env "${host_env[@]}" "$DOCKERDIFF" load "$@" >>"$work/load.log" 2>&1; }
     hf_image_id() { dk image inspect -f '{{.Id}}' "$1:1" 2>/dev/null; }
     hf_expected_id() { docker_expected_id "$1" "$2"; }
     hf_runs() { [ "$(dk run --rm --network none "$1:1" cat "/$1.txt" 2>"$work/run.log")" = "$1-content" ]; }
@@ -61,6 +68,7 @@ case $ENGINE_KIND in
     store=vfs
     hf_fresh() { podman_host "$host" "$1"; }
     hf_load() { pm "$host" load -i "$1" >>"$work/load.log" 2>&1; }
+    hf_dockerdiff_load() { in_podman_host "$host" "$DOCKERDIFF" load --engine podman "$@" >>"$work/load.log" 2>&1; }
     hf_image_id() { local id; id=$(pm "$host" image inspect -f '{{.Id}}' "$1:1" 2>/dev/null) && with_prefix "$id"; }
     hf_expected_id() { expected_id_for "$1" "$2"; }
     hf_runs() { podman_usable "$host" "$1" 2>"$work/run.log"; }
@@ -85,17 +93,31 @@ case $ENGINE_KIND in
     ;;
 esac
 
-# expected SLIM FORM: "loads runs same_id complete" (yes/no; "-" where nothing loaded), a
+# expected SLIM FORM LOADER: "loads runs same_id complete" (yes/no; "-" where nothing loaded), a
 # pattern: "*" where the engine is not consistent (see measure: "mixed:app1=..,app2=..").
 expected() {
+  local family=$ENGINE_KIND
+  if [ "$family" = docker ]; then family=$DOCKER_STORE; fi
+  if [ "$3" = dockerdiff ]; then
+    case $ENGINE/$1/$2 in
+      docker26c/oci/docker-save) echo "yes * no yes"; return ;;  # docker run: as with the engine's load
+    esac
+    case $family/$1/$2 in
+      # skopeo's gzip blobs, which this host holds uncompressed: the manifest names the host's
+      # blobs, complete under another manifest digest (as the inventory slim).
+      containerd/oci/docker-save) echo "yes yes no yes" ;;
+      # Everywhere else complete, and the original image: on a containerd store holding the base
+      # gzipped, the uncompressed layers the manifest names are written in, decompressed.
+      *) echo "yes yes yes yes" ;;
+    esac
+    return
+  fi
   case $ENGINE/$1/$2 in
     # Docker 26's containerd store does not always take it as a local image: docker run of app2
     # (two dropped layers) tried to pull it from the registry in every run, app1 ran in some
     # runs only; Docker 28's runs both.
     docker26c/oci/docker-save) echo "yes * yes no"; return ;;
   esac
-  local family=$ENGINE_KIND
-  if [ "$family" = docker ]; then family=$DOCKER_STORE; fi
   case $family/$1/$2 in
     classic/docker25/docker-save) echo "yes yes yes yes" ;;
     # Docker 20.10, 26 and 28's classic store read no pure OCI archive (see load_case.sh), but
@@ -148,17 +170,17 @@ mkdir -p "$work/docker25" "$work/oci"
 slim_all legacy auto "$work/docker25"
 slim_all oci auto "$work/oci"
 
-# measure SLIM FORM: sets CELL to "loads runs same_id complete" and NOTE; where app1 and app2
+# measure SLIM FORM LOADER: sets CELL to "loads runs same_id complete" and NOTE; where app1 and app2
 # differ, the field is "mixed:app1=X,app2=Y". On docker, STRICT is what `dockerdiff check
 # --strict` of the slim archives said before the load ("ok": exit 0 for all, "fails": exit 1).
 measure() {
-  local slim=$1 form=$2 archive status=0 app id value i
+  local slim=$1 form=$2 loader=$3 archive status=0 app id value i
   local -A got=()
   local -a one two
   if [ "$form" = registry ]; then hf_fresh oci; else hf_fresh legacy; fi
   if [ "$slim" = inventory ]; then slim_against_inventory; fi
   STRICT=-
-  if [ "$ENGINE_KIND" = docker ]; then
+  if [ "$ENGINE_KIND" = docker ] && [ "$loader" = engine ]; then
     STRICT=ok
     : >"$work/check.log"
     while read -r archive; do
@@ -172,7 +194,13 @@ measure() {
     fi
   fi
   while read -r archive; do
-    hf_load "$archive" || status=$?
+    if [ "$loader" = engine ]; then
+      hf_load "$archive" || status=$?
+    elif [ "$slim" = oci ]; then
+      hf_dockerdiff_load - <"$archive" || status=$?
+    else
+      hf_dockerdiff_load "$archive" || status=$?
+    fi
   done < <(slim_archives "$slim")
   NOTE=
   for app in app1 app2; do
@@ -201,6 +229,12 @@ measure() {
     if [ "${one[$i]}" = "${two[$i]}" ]; then CELL+=" ${one[$i]}"; else CELL+=" mixed:app1=${one[$i]},app2=${two[$i]}"; fi
   done
   CELL=${CELL# }
+  if [ "$loader" = dockerdiff ] && [ "$status" = 0 ]; then
+    # The engine's own lines pass through; dockerdiff says what it wrote in.
+    expect_grep "$ENGINE: dockerdiff load printed no 'Loaded image' line of the engine" "$work/load.log" 'Loaded image'
+    NOTE=$(grep -m 1 '^dockerdiff load: ' "$work/load.log" | sed -e 's/^dockerdiff load: [^:]*: //') ||
+      fail "$ENGINE: dockerdiff load printed no summary"
+  fi
   if [ "$CELL" = "yes yes yes no" ] && [ "$ENGINE_KIND" = docker ]; then
     dk save -o "$work/saved.tar" app1:1 >/dev/null 2>&1 || true
     NOTE="docker save of app1:1: $(stat -c %s "$work/saved.tar" 2>/dev/null || echo no) bytes"
@@ -216,32 +250,38 @@ if [ "$store" != classic ]; then forms+=(registry); fi
 if [ "$ENGINE_KIND" = docker ] && [ "$store" != classic ]; then slims+=(inventory); fi
 lines=()
 failed=()
+cells=()
 for slim in "${slims[@]}"; do
   for form in "${forms[@]}"; do
-    measure "$slim" "$form"
-    read -r loads runs same complete <<<"$CELL"
-    printf 'host-form: %-9s %-8s slim %-8s base %-11s loads=%-3s runs=%-3s same_id=%-3s complete=%-3s check_strict=%-5s %s\n' \
-      "$ENGINE" "$version" "$slim" "$form" "$loads" "$runs" "$same" "$complete" "$STRICT" "$NOTE"
-    lines+=("$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$ENGINE" "$version" "$store" "$slim" "$form" \
-      "$loads" "$runs" "$same" "$complete" "$STRICT" "$NOTE")")
-    want=$(expected "$slim" "$form")
-    # shellcheck disable=SC2053 # $want is a pattern
-    [[ $CELL == $want ]] || failed+=("$slim/$form: expected loads runs same_id complete = $want, measured $CELL")
-    # check --strict agrees with the completeness measured: it fails exactly where a loaded
-    # image is incomplete (on a classic store there is nothing to be incomplete about).
-    if [ "$ENGINE_KIND" = docker ] && [ "$loads" = yes ]; then
-      strict_want=ok
-      if [ "$complete" != yes ]; then strict_want=fails; fi
-      [ "$STRICT" = "$strict_want" ] ||
-        { cat "$work/check.log" >&2; failed+=("$slim/$form: check --strict said $STRICT, the load was complete=$complete"); }
-    fi
+    cells+=("$slim $form engine")
+    if [ "$ENGINE_KIND" != ctr ] && [ "$slim" != inventory ]; then cells+=("$slim $form dockerdiff"); fi
   done
+done
+for cell in "${cells[@]}"; do
+  read -r slim form loader <<<"$cell"
+  measure "$slim" "$form" "$loader"
+  read -r loads runs same complete <<<"$CELL"
+  printf 'host-form: %-9s %-8s slim %-9s base %-11s %-10s loads=%-3s runs=%-3s same_id=%-3s complete=%-3s check_strict=%-5s %s\n' \
+    "$ENGINE" "$version" "$slim" "$form" "$loader" "$loads" "$runs" "$same" "$complete" "$STRICT" "$NOTE"
+  lines+=("$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$ENGINE" "$version" "$store" "$slim" "$form" \
+    "$loader" "$loads" "$runs" "$same" "$complete" "$STRICT" "$NOTE")")
+  want=$(expected "$slim" "$form" "$loader")
+  # shellcheck disable=SC2053 # $want is a pattern
+  [[ $CELL == $want ]] || failed+=("$slim/$form/$loader: expected loads runs same_id complete = $want, measured $CELL")
+  # check --strict agrees with the completeness measured: it fails exactly where a loaded
+  # image is incomplete (on a classic store there is nothing to be incomplete about).
+  if [ "$ENGINE_KIND" = docker ] && [ "$loader" = engine ] && [ "$loads" = yes ]; then
+    strict_want=ok
+    if [ "$complete" != yes ]; then strict_want=fails; fi
+    [ "$STRICT" = "$strict_want" ] ||
+      { cat "$work/check.log" >&2; failed+=("$slim/$form: check --strict said $STRICT, the load was complete=$complete"); }
+  fi
 done
 
 # Every engine's test writes its lines into the one file: under a lock.
 (
   flock 9
-  header=$(printf 'engine\tversion\tstore\tslim\tbase_form\tloads\truns\tsame_id\tcomplete\tcheck_strict\tnote')
+  header=$(printf 'engine\tversion\tstore\tslim\tbase_form\tloader\tloads\truns\tsame_id\tcomplete\tcheck_strict\tnote')
   if [ ! -s "$tsv" ] || [ "$(head -n 1 "$tsv")" != "$header" ]; then printf '%s\n' "$header" >"$tsv"; fi
   grep -v "^$ENGINE	" "$tsv" >"$tsv.new" || true
   printf '%s\n' "${lines[@]}" >>"$tsv.new"

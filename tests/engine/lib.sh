@@ -195,15 +195,29 @@ ctrc() { "$CTR_BIN" --address "$CONTAINERD_SOCK" "$@"; }
 # tmpdir, blob-info cache and temporary files). The runroot is a short directory whose path
 # HOST/runroot records.
 pm() {
-  local host=$1 runroot
+  local host=$1
+  shift
+  in_podman_host "$host" podman "$@"
+}
+
+# in_podman_host HOST CMD...: CMD isolated as pm's podman is, with a `podman` first in PATH that
+# is pm HOST's (a program that runs podman itself, such as dockerdiff load --engine podman).
+in_podman_host() {
+  local host=$1 runroot real
   shift
   if [ ! -s "$host/runroot" ]; then
     mkdir -p "$host/tmp" "$SHORT_DIR"
     mktemp -d "$SHORT_DIR/p.XXXXXX" >"$host/runroot"
   fi
-  runroot=$(cat "$host/runroot")
-  TMPDIR=$host/tmp isolated "$host/shadow" podman --storage-driver vfs --root "$host/root" --runroot "$runroot" \
-    --tmpdir "$host/libpod" --events-backend none --cgroup-manager cgroupfs "$@"
+  if [ ! -x "$host/bin/podman" ]; then
+    runroot=$(cat "$host/runroot")
+    real=$(PATH=$ENGINE_BASE_PATH command -v podman) || fail "no podman in PATH"
+    mkdir -p "$host/bin"
+    printf '#!/bin/sh\nexec %q --storage-driver vfs --root %q --runroot %q --tmpdir %q --events-backend none --cgroup-manager cgroupfs "$@"\n' \
+      "$real" "$host/root" "$runroot" "$host/libpod" >"$host/bin/podman"
+    chmod 755 "$host/bin/podman"
+  fi
+  TMPDIR=$host/tmp PATH=$host/bin:$PATH isolated "$host/shadow" "$@"
 }
 
 # remove_podman_host HOST

@@ -176,6 +176,22 @@ TEST_F(CliTest, PodmanWithEmptyReference) {
   expect_usage_error({"inspect", "podman:"}, {"podman:"});
 }
 
+TEST_F(CliTest, LoadWithoutArchive) { expect_usage_error({"load"}, {"SLIM"}); }
+
+TEST_F(CliTest, LoadOfAnEngineImage) { expect_usage_error({"load", "docker:app:1"}, {"docker:app:1", "slim archive file"}); }
+
+TEST_F(CliTest, LoadEngineBogus) { expect_usage_error({"load", "app.tar", "--engine", "lxc"}, {"--engine"}); }
+
+// The archive is read before any engine is asked: a missing file is one line, exit 1.
+TEST_F(CliTest, LoadOfAMissingArchive) {
+  const auto before = snapshot(work_);
+  const auto result = run({"load", "missing.tar"});
+  EXPECT_EQ(result.status, 1) << result.err;
+  expect_one_line(result);
+  EXPECT_NE(result.err.find("missing.tar"), std::string::npos) << result.err;
+  EXPECT_EQ(snapshot(work_), before);
+}
+
 TEST_F(CliTest, StdinTwice) { expect_usage_error({"slim", "-", "-b", "-", "-o", "out.tar"}, {"stdin"}); }
 
 TEST_F(CliTest, OutputEqualsTarget) {

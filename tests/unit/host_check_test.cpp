@@ -9,6 +9,7 @@
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/plan/host_check.hpp"
+#include "dockerdiff/plan/load_plan.hpp"
 #include "dockerdiff/report/format.hpp"
 #include "dockerdiff/report/host_reports.hpp"
 
@@ -227,6 +228,65 @@ TEST(CheckReportTest, NamesWhatIsMissingAndWhatLoads) {
   EXPECT_NE(text.find("from base.tar [base:1]"), std::string::npos) << text;
   EXPECT_NE(text.find(report::short_digest(sha256_digest("config 2")) + ": ok (0 layers come from the host)"), std::string::npos) << text;
   EXPECT_EQ(report::check_warning(outcome), "");
+}
+
+// load on a host that lacks a layer: nothing is loaded, and the refusal names the first layer,
+// the base that provided it, and how many are missing.
+TEST(LoadPlanTest, AMissingLayerRefusesTheLoad) {
+  const auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  image::BaseSet host;
+  host.add_image("docker", "other:1", {diff("other")});
+  const auto plan = plan_load(images, host, std::nullopt);
+  ASSERT_EQ(plan.missing.size(), 1U);
+  const auto text = report::load_refusal(plan.missing);
+  EXPECT_NE(text.find("not loaded: app:1 needs layer " + report::short_digest(diff("os")) + " (chain " + diff("os") +
+                      ") from base.tar [base:1], which this host does not hold; 2 layers missing in all"),
+            std::string::npos)
+      << text;
+}
+
+// A classic store and podman find dropped layers by chain ID: the archive goes in as it is.
+TEST(LoadPlanTest, AClassicStoreNeedsNothingWrittenIn) {
+  const auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  image::BaseSet host;
+  host.add_image("docker", "base:1", {diff("os"), diff("libs")});
+  const auto plan = plan_load(images, host, std::nullopt);
+  EXPECT_TRUE(plan.missing.empty());
+  ASSERT_TRUE(plan.refill.has_value());
+  EXPECT_TRUE(plan.refill->empty());
+  EXPECT_TRUE(plan.providers.empty());
+  EXPECT_FALSE(plan.names_host_blobs);
+}
+
+// On a containerd store: a layer whose named blob the store holds needs nothing; a named
+// uncompressed blob it lacks is written in from the host image that has the layer; a named gzip
+// blob it lacks, held in another form, is named as the host's blob.
+TEST(LoadPlanTest, AContainerdStoreGetsWhatItLacks) {
+  auto images = requirements_from_record(record_requiring({"os", "libs", "app"}, 2), "slim.tar");
+  auto archive = archive_with_blobs({"os", "libs", "app"});
+  archive.images[0].layers[0].blob_digest = diff("os");  // the uncompressed form
+  attach_blob_digests(images, archive);
+  image::BaseSet host;
+  host.add_image("docker", "base:1", {diff("os"), diff("libs")});
+  host.add_blob({diff("os"), sha256_digest("host gzip os"), "application/vnd.oci.image.layer.v1.tar+gzip", 10});
+  host.add_blob({diff("libs"), sha256_digest("host gzip libs"), "application/vnd.oci.image.layer.v1.tar+gzip", 10});
+  const std::set<std::string> content{sha256_digest("host gzip os"), sha256_digest("host gzip libs")};
+
+  const auto plan = plan_load(images, host, ContentStore{content});
+  EXPECT_TRUE(plan.missing.empty());
+  EXPECT_EQ(plan.refill, (std::set<std::string>{diff("os")}));
+  EXPECT_EQ(plan.providers, std::vector<std::string>{"base:1"});
+  EXPECT_TRUE(plan.names_host_blobs);
+
+  // The store holds both named blobs: nothing to do.
+  const auto whole = plan_load(images, host, ContentStore{std::set<std::string>{diff("os"), sha256_digest("gzip libs")}});
+  EXPECT_TRUE(whole.refill->empty());
+  EXPECT_FALSE(whole.names_host_blobs);
+
+  // Content unknown: every dropped layer is written in.
+  const auto unknown = plan_load(images, host, ContentStore{});
+  EXPECT_FALSE(unknown.refill.has_value());
+  EXPECT_EQ(unknown.providers, std::vector<std::string>{"base:1"});
 }
 
 }  // namespace

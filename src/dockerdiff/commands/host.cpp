@@ -48,11 +48,7 @@ int run_inventory(const InventoryOptions& options) {
   return 0;
 }
 
-namespace {
-
-std::vector<plan::ImageRequirement> requirements_of(const Source& source) {
-  const auto& spec = source.spec();
-  const auto opened = open_archive(source);
+std::vector<plan::ImageRequirement> slim_requirements(const OpenedArchive& opened, const std::string& spec) {
   if (auto images = read_slim_record(opened, spec)) {
     plan::attach_blob_digests(*images, opened.images);
     return std::move(*images);
@@ -60,10 +56,8 @@ std::vector<plan::ImageRequirement> requirements_of(const Source& source) {
   return plan::requirements_from_archive(opened.images, opened.input->entries());
 }
 
-}  // namespace
-
 int run_check(const CheckOptions& options) {
-  const auto images = requirements_of(options.archive);
+  const auto images = slim_requirements(open_archive(options.archive), options.archive.spec());
   image::BaseSet host;
   std::optional<engine::ContainerdStore> store;
   if (!options.inventory.empty()) {

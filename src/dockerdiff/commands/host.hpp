@@ -5,6 +5,7 @@
 
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/engine/engine.hpp"
+#include "dockerdiff/plan/slim_record.hpp"
 
 namespace dockerdiff::commands {
 
@@ -29,5 +30,9 @@ struct CheckOptions {
 // also says which images would load incomplete (a dropped layer's blob absent from the content
 // store): exit 0 with that message, 1 with `strict`.
 int run_check(const CheckOptions& options);
+
+// What a slim archive requires of a host: its record (dockerdiff.json) with the blobs its manifests
+// name, or without one, every layer whose file is empty.
+std::vector<plan::ImageRequirement> slim_requirements(const OpenedArchive& opened, const std::string& spec);
 
 }  // namespace dockerdiff::commands

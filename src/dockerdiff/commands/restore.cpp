@@ -56,7 +56,8 @@ plan::MeasuredSizes measure(const std::vector<plan::BlobToMeasure>& blobs, std::
 plan::RestorePlan plan_restore_of(OpenedArchive& slim, const std::string& slim_name, std::vector<OpenedArchive>& bases,
                                   const std::vector<std::string>& base_names, plan::LayoutMode mode,
                                   const std::optional<std::set<std::string>>& refill_chain_ids) {
-  const plan::PlanInput slim_input{slim_name, &slim.input->entries(), &slim.images};
+  const auto record = read_slim_record(slim, slim_name);
+  const plan::PlanInput slim_input{slim_name, &slim.input->entries(), &slim.images, record ? &*record : nullptr};
   std::vector<plan::PlanInput> base_inputs;
   for (std::size_t i = 0; i < bases.size(); ++i) {
     base_inputs.push_back({base_names.at(i), &bases[i].input->entries(), &bases[i].images});

@@ -48,6 +48,12 @@ void save_image(const EngineRef& ref, const std::filesystem::path& destination) 
   run_engine(ref, args, "save");
 }
 
+int load_archive(EngineKind kind, bool quiet, const std::function<void(int fd)>& write_archive) {
+  std::vector<std::string> args{std::string(engine_program(kind)), "load"};
+  if (quiet) args.emplace_back("--quiet");
+  return run_feeding_stdin(args, write_archive);
+}
+
 nlohmann::json inspect_image(const EngineRef& ref) {
   const auto result = run_engine(ref, {"image", "inspect", ref.reference}, "image inspect");
   return parse_json(result.out, ref.spec + ": image inspect output");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +28,11 @@ std::string_view engine_program(EngineKind kind);
 // `docker save -o FILE REF` through the engine's own CLI, so DOCKER_HOST, contexts and
 // CONTAINER_HOST apply as they do for the user.
 void save_image(const EngineRef& ref, const std::filesystem::path& destination);
+
+// `docker load` (`podman load`) of the archive `write_archive` writes into its stdin; the engine's
+// output ("Loaded image: ...") and errors are this process's. `quiet` passes --quiet. Returns the
+// engine's exit status (see run_feeding_stdin).
+int load_archive(EngineKind kind, bool quiet, const std::function<void(int fd)>& write_archive);
 
 // `docker image inspect REF`: a list with one object per image (RootFS.Layers, RepoTags, Id).
 nlohmann::json inspect_image(const EngineRef& ref);

@@ -118,6 +118,7 @@ BlobListing list_layer_blobs(const ContainerdStore& store) {
     return listing;
   }
   try {
+    listing.content = content.digests;
     BlobWalker walker(store, std::move(content.digests));
     for (const auto& target : walker.image_targets()) walker.walk(target, 0);
     listing.blobs = walker.take();

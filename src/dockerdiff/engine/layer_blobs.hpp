@@ -1,5 +1,6 @@
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace dockerdiff::engine {
 // lacks). Or why they cannot be listed.
 struct BlobListing {
   std::vector<image::HostBlob> blobs;
+  std::set<std::string> content;  // every blob digest the content store holds
   std::string unavailable;  // empty when `blobs` is what the store holds
 };
 BlobListing list_layer_blobs(const ContainerdStore& store);

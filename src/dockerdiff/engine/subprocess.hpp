@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,5 +15,11 @@ struct CommandResult {
 // Runs a program found on PATH with these arguments (no shell), capturing stdout and stderr.
 // Throws Error when the program cannot be started at all.
 CommandResult run_command(const std::vector<std::string>& argv);
+
+// Runs a program found on PATH whose stdin is a pipe that `feed` writes into (the write end is
+// closed when `feed` returns); its stdout and stderr are this process's. Returns its exit status.
+// When `feed` throws Error and the program has already failed (it closed the pipe), returns the
+// program's status; otherwise stops the program and rethrows.
+int run_feeding_stdin(const std::vector<std::string>& argv, const std::function<void(int fd)>& feed);
 
 }  // namespace dockerdiff::engine

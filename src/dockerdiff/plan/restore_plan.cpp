@@ -262,7 +262,8 @@ RestorePlan plan_restore(const PlanInput& slim, const std::vector<PlanInput>& ba
 
   const image::EntryIndex index(merged, slim.name);
   const auto images = image::read_image_archive(index);
-  result.plan = plan_slim({PlanInput{slim.name, &merged, &images}}, left_empty, mode);
+  // (The record gives the true sizes of layers left empty, for a legacy archive's conversion.)
+  result.plan = plan_slim({PlanInput{slim.name, &merged, &images, slim.record}}, left_empty, mode);
 
   // Refilled entries come from their base (input 1 + base index); no slim record.
   auto& entries = result.plan.entries;

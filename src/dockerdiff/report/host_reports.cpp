@@ -100,6 +100,37 @@ std::string check_warning(const CheckOutcome& outcome) {
          "push fails), and this check cannot tell\n";
 }
 
+std::string load_refusal(const std::vector<plan::ImageCheck>& missing) {
+  std::size_t count = 0;
+  for (const auto& check : missing) count += check.missing.size();
+  const auto& first = missing.front();
+  const auto& layer = *first.missing.front();
+  std::string text = "not loaded: " + image_name(*first.image) + " needs layer " + short_digest(layer.diff_id) + " (chain " +
+                     layer.chain_id + ")";
+  if (!layer.provided_by.empty()) {
+    text += " from " + layer.provided_by;
+    if (!layer.base_images.empty()) text += " [" + layer.base_images.front() + "]";
+  }
+  text += ", which this host does not hold";
+  if (count > 1) text += "; " + std::to_string(count) + " layers missing in all (dockerdiff check lists them)";
+  return printable_line(text);
+}
+
+std::string load_summary(const std::string& archive, const LoadSummary& summary) {
+  std::string text = "dockerdiff load: " + printable_line(archive) + ": " + std::to_string(summary.from_host) + " layer" +
+                     (summary.from_host == 1 ? "" : "s") + " from the host";
+  if (summary.refilled > 0) {
+    text += ", " + std::to_string(summary.refilled) + " of them written from its images (";
+    for (std::size_t i = 0; i < summary.providers.size(); ++i) text += (i ? ", " : "") + printable_line(summary.providers[i]);
+    text += ") because its containerd store lacks the blob the archive names";
+  }
+  if (summary.renamed > 0) {
+    text += "; " + std::to_string(summary.renamed) + " named as the blob the host holds, so the manifest digest (the "
+            "image ID in a containerd store) differs from the archive's";
+  }
+  return text + "\n";
+}
+
 std::string restore_summary(const std::string& output, const plan::RestorePlan& restore) {
   std::string out = "dockerdiff restore: " + output + ": " + std::to_string(restore.refilled.size()) + " layer" +
                     (restore.refilled.size() == 1 ? "" : "s") + " refilled, " +

@@ -33,6 +33,19 @@ std::string check_text(const CheckOutcome& outcome);
 // A warning for stderr when the content store could not be listed; empty otherwise.
 std::string check_warning(const CheckOutcome& outcome);
 
+// Why `load` loads nothing: the first missing layer (chain ID, diff_id, the base that provided it)
+// and how many are missing in all.
+std::string load_refusal(const std::vector<plan::ImageCheck>& missing);
+// What `load` did besides the engine's load, for stderr: the layers that came from the host, those
+// refilled from its images, and whether manifests were made to name the host's blobs.
+struct LoadSummary {
+  std::size_t from_host = 0;                 // dropped layers the archive leaves to the host
+  std::size_t refilled = 0;                  // of those, written from the host's own images
+  std::vector<std::string> providers;        // the images they came from
+  std::size_t renamed = 0;                   // descriptors renamed to the host's blob
+};
+std::string load_summary(const std::string& archive, const LoadSummary& summary);
+
 // "dockerdiff restore: <output>: N layers refilled, <layout> layout", for stderr.
 std::string restore_summary(const std::string& output, const plan::RestorePlan& restore);
 
