@@ -64,8 +64,8 @@ env "${inventory_env[@]}" "$DOCKERDIFF" load "$work/multi.tar" >"$work/load-refu
 cat "$work/load-refused.out"
 expect_eq "dockerdiff load's exit status without base2" "$status" 1
 expect_eq "lines dockerdiff load printed when refusing" "$(wc -l <"$work/load-refused.out")" 1
-expect_grep "dockerdiff load does not name app2's missing layer and base2:1" "$work/load-refused.out" \
-  '^dockerdiff: .*: not loaded: app2:1 needs layer .* \[base2:1\], which this host does not hold'
+expect_grep "dockerdiff load does not name app2's missing layer" "$work/load-refused.out" ': not loaded: app2:1 needs layer '
+expect_grep "dockerdiff load does not name base2:1" "$work/load-refused.out" ' [base2:1], which this host does not hold'
 if dk image inspect app1:1 >/dev/null 2>&1; then fail "dockerdiff load refused the archive, but app1:1 was loaded"; fi
 
 # And the engine agrees: the slim archive no longer loads app2 correctly (Docker 20.10 refuses
