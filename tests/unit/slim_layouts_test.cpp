@@ -711,7 +711,7 @@ class SlimHostBlobs : public ::testing::TestWithParam<FixtureLayout> {
   }
 
   TempDir dir;
-  const BaseAndApp fx;
+  const BaseAndApp fx{};
   const std::vector<std::string> ids = diff_ids(fx.base.layers);
   const std::string host_form = dockerdiff::sha256_digest("the host's gzip form of " + fx.l0);
 };
