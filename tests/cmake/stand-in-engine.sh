@@ -5,7 +5,7 @@
 #
 #   build -q -t REF CONTEXT                      stores CONTEXT/image.tar as REF
 #   image inspect --format '{{.Id}}' REF         prints the ID
-#   save [--format=docker-archive] -o FILE REF   copies the archive
+#   save [--format=docker-archive] REF          prints the archive
 #
 # Every call is logged to $STAND_IN_STORE/calls.
 set -euo pipefail
@@ -42,9 +42,9 @@ case "${1:-}" in
   save)
     shift
     if [ "${1:-}" = --format=docker-archive ]; then shift; fi
-    if [ "$#" != 3 ] || [ "$1" != -o ]; then usage "save [--format=docker-archive] -o FILE REF"; fi
-    file=$(stored "$3")
-    cp "$file" "$2"
+    if [ "$#" != 1 ]; then usage "save [--format=docker-archive] REF"; fi
+    file=$(stored "$1")
+    cat "$file"
     ;;
   *) usage "build, image inspect or save, not: $*" ;;
 esac

@@ -1,5 +1,6 @@
-// The decompressing sink restore writes layers through: gzip (ISA-L, concatenated members) and zstd
-// (libzstd) blobs made by libarchive, checked against their size and digest; corrupt input is an Error.
+// The decompressing sink restore writes layers through, over the one decoder (archive/decoder.hpp):
+// gzip (ISA-L), zstd, xz and bzip2 blobs made by libarchive, concatenated ones too, checked against
+// their size and digest; corrupt or truncated input is an Error.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -32,9 +33,11 @@ std::string decompress_through_sink(const std::string& blob, Compression compres
   return out.bytes();
 }
 
-TEST(DecompressingSink, GzipAndZstdInAnyPieces) {
+constexpr Compression kAll[] = {Compression::gzip, Compression::zstd, Compression::xz, Compression::bzip2};
+
+TEST(DecompressingSink, EveryCompressionInAnyPieces) {
   const auto data = sample(50'000);
-  for (const auto compression : {Compression::gzip, Compression::zstd}) {
+  for (const auto compression : kAll) {
     const auto blob = compress_blob(data, compression);
     for (const std::size_t step : {std::size_t{1}, std::size_t{777}, blob.size()}) {
       if (step == 1 && blob.size() > 200'000) continue;
@@ -43,10 +46,10 @@ TEST(DecompressingSink, GzipAndZstdInAnyPieces) {
   }
 }
 
-TEST(DecompressingSink, ConcatenatedGzipMembersAndZstdFrames) {
+TEST(DecompressingSink, ConcatenatedMembersFramesAndStreams) {
   const auto first = sample(1000);
   const auto second = sample(3000);
-  for (const auto compression : {Compression::gzip, Compression::zstd}) {
+  for (const auto compression : kAll) {
     const auto blob = compress_blob(first, compression) + compress_blob(second, compression);
     EXPECT_EQ(decompress_through_sink(blob, compression, 100), first + second) << archive::compression_name(compression);
   }
@@ -85,7 +88,7 @@ TEST(DecompressingSink, MoreThanTheExpectedSizeIsRefused) {
 
 TEST(DecompressingSink, CorruptOrTruncatedInputIsAnError) {
   const auto data = sample(5000);
-  for (const auto compression : {Compression::gzip, Compression::zstd}) {
+  for (const auto compression : kAll) {
     const auto blob = compress_blob(data, compression);
     auto flipped = blob;
     flipped[blob.size() / 2] = static_cast<char>(flipped[blob.size() / 2] ^ 0x55);
@@ -97,7 +100,20 @@ TEST(DecompressingSink, CorruptOrTruncatedInputIsAnError) {
   auto bad_crc = compress_blob(data, Compression::gzip);
   bad_crc[bad_crc.size() - 6] = static_cast<char>(bad_crc[bad_crc.size() - 6] ^ 1);
   EXPECT_THROW(decompress_through_sink(bad_crc, Compression::gzip), Error);
-  EXPECT_THROW(DecompressingSink(nullptr, Compression::xz, 0, std::nullopt, "blob"), Error);
+  EXPECT_THROW(DecompressingSink(nullptr, Compression::none, 0, std::nullopt, "blob"), Error);
+}
+
+// Zeros after the last gzip member or bzip2 stream are padding (as gzip -d and bzip2 -d read them);
+// anything else after the end is an Error, not silently dropped.
+TEST(DecompressingSink, ZeroPaddingAfterTheEndIsReadOtherBytesAreNot) {
+  const auto data = sample(3000);
+  for (const auto compression : {Compression::gzip, Compression::bzip2}) {
+    const auto blob = compress_blob(data, compression);
+    EXPECT_EQ(decompress_through_sink(blob + std::string(10240, '\0'), compression, 1000), data) << archive::compression_name(compression);
+    EXPECT_THROW(decompress_through_sink(blob + std::string(100, '\0') + "junk", compression), Error) << archive::compression_name(compression);
+  }
+  const auto xz = compress_blob(data, Compression::xz);
+  EXPECT_THROW(decompress_through_sink(xz + "junk", Compression::xz), Error);
 }
 
 }  // namespace

@@ -3,15 +3,17 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <exception>
 #include <set>
 #include <utility>
 
-#include "dockerdiff/archive/decompression_limit.hpp"
+#include "dockerdiff/archive/decoded_stream.hpp"
 #include "dockerdiff/archive/path.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/util/digest.hpp"
@@ -56,32 +58,39 @@ void check_symlink(const TarEntry& entry, const std::string& name) {
   }
 }
 
-Compression compression_of_filter(int code) {
-  switch (code) {
-    case ARCHIVE_FILTER_GZIP: return Compression::gzip;
-    case ARCHIVE_FILTER_ZSTD: return Compression::zstd;
-    case ARCHIVE_FILTER_XZ: return Compression::xz;
-    case ARCHIVE_FILTER_BZIP2: return Compression::bzip2;
-    default: return Compression::none;
+// The digest an OCI layout path names (blobs/sha256/<hex>), before its data is read.
+std::optional<std::string> digest_named_by(const std::string& path) {
+  constexpr std::string_view kPrefix = "blobs/sha256/";
+  if (!path.starts_with(kPrefix) || path.size() != kPrefix.size() + 64) return std::nullopt;
+  return "sha256:" + path.substr(kPrefix.size());
+}
+
+void pwrite_all(int fd, const char* data, std::size_t size, std::uint64_t offset, const std::string& what) {
+  while (size > 0) {
+    const auto n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(what, "cannot write the temporary copy: " + errno_text());
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
   }
 }
 
-// One sequential libarchive read of a tar stream from the start of `fd`.
+// One sequential libarchive read of a plain tar: a regular file from its start (seeking past data),
+// or the plain bytes of a DecodedStream.
 class TarStream {
  public:
-  // `stored_bytes`: the size of the file, which bounds what it may decompress to.
-  TarStream(int fd, const std::string& name, std::uint64_t stored_bytes)
-      : name_(name), stored_bytes_(stored_bytes) {
+  TarStream(int fd, const std::string& name) : name_(name) {
     if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(name_, "cannot seek: " + errno_text());
-    archive_.reset(archive_read_new());
-    if (archive_ == nullptr) throw Error(name_, "cannot create a libarchive reader");
-    archive_read_support_filter_gzip(archive_.get());
-    archive_read_support_filter_zstd(archive_.get());
-    archive_read_support_filter_xz(archive_.get());
-    archive_read_support_filter_bzip2(archive_.get());
-    archive_read_support_format_tar(archive_.get());
+    create();
     // Small blocks: after each seek past a layer only a header is needed.
     if (archive_read_open_fd(archive_.get(), fd, 64 << 10) != ARCHIVE_OK) fail("cannot open");
+  }
+  TarStream(DecodedStream& source, const std::string& name) : name_(name), source_(&source) {
+    create();
+    if (archive_read_open(archive_.get(), this, nullptr, &TarStream::read_source, nullptr) != ARCHIVE_OK) fail("cannot open");
   }
   TarStream(const TarStream&) = delete;
   TarStream& operator=(const TarStream&) = delete;
@@ -93,89 +102,99 @@ class TarStream {
     if (status == ARCHIVE_EOF) return nullptr;
     // ARCHIVE_RETRY (a damaged header) is as fatal as ARCHIVE_FATAL here.
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) fail("not a readable tar archive");
-    check_decompressed();
     return entry;
   }
 
   // Calls `on_block` for each block of the current entry's data until it returns false.
   template <typename OnBlock>
   void read_data(OnBlock&& on_block) {
-    const auto read = read_data_blocks(archive_.get(), [&](std::string_view block) {
-      check_decompressed();
-      return on_block(block);
-    });
-    if (read == DataRead::failed) fail("corrupt or truncated data");
+    if (read_data_blocks(archive_.get(), std::forward<OnBlock>(on_block)) == DataRead::failed) fail("corrupt or truncated data");
   }
 
-  // Offset of the current entry's data in the uncompressed stream.
+  // Offset of the current entry's data in the plain stream.
   std::uint64_t position() const { return static_cast<std::uint64_t>(archive_filter_bytes(archive_.get(), 0)); }
-  Compression compression() const { return compression_of_filter(archive_filter_code(archive_.get(), 0)); }
 
+  // The source's own error (unreadable, corrupt compressed data) where it stopped libarchive.
   [[noreturn]] void fail(const std::string& what) const {
+    if (source_error_) std::rethrow_exception(source_error_);
     const char* text = archive_error_string(archive_.get());
     throw Error(name_, what + (text != nullptr ? std::string(": ") + text : std::string()));
   }
 
  private:
-  // A compressed stream may not decompress to more than limits::decompression_limit of its size.
-  void check_decompressed() const {
-    if (archive_filter_code(archive_.get(), 0) == ARCHIVE_FILTER_NONE) return;
-    check_decompressed_size(position(), stored_bytes_, name_);
+  void create() {
+    archive_.reset(archive_read_new());
+    if (archive_ == nullptr) throw Error(name_, "cannot create a libarchive reader");
+    archive_read_support_format_tar(archive_.get());
+  }
+
+  static la_ssize_t read_source(struct archive* reader, void* self, const void** block) {
+    auto& stream = *static_cast<TarStream*>(self);
+    try {
+      const auto chunk = stream.source_->next();
+      *block = chunk.data();
+      return static_cast<la_ssize_t>(chunk.size());
+    } catch (...) {
+      stream.source_error_ = std::current_exception();
+      archive_set_error(reader, EIO, "read failed");
+      return -1;
+    }
   }
 
   ArchiveReader archive_;
   std::string name_;
-  std::uint64_t stored_bytes_ = 0;
+  DecodedStream* source_ = nullptr;
+  std::exception_ptr source_error_;
 };
 
 class TarArchiveInput final : public ArchiveInput {
  public:
-  TarArchiveInput(int fd, std::string name) : ArchiveInput(std::move(name)), fd_(fd) {
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) throw Error(name_, errno_text());
-    if (!S_ISREG(info.st_mode)) throw Error(name_, "not a regular file");
-    stored_bytes_ = static_cast<std::uint64_t>(info.st_size);
-    if (stored_bytes_ == 0) throw Error(name_, "empty file, not an image archive");
-    scan();
+  // A plain tar in a regular file: the catalog reads headers and small documents, seeking past the
+  // rest; entries are copied from the file itself.
+  TarArchiveInput(UniqueFd fd, std::string name, std::uint64_t size) : ArchiveInput(std::move(name)), data_fd_(std::move(fd)) {
+    stored_bytes_ = size;
+    TarStream stream(data_fd_.get(), name_);
+    scan(stream, nullptr);
+  }
+
+  // Anything else (compressed, or a pipe): read once, each entry hashed and its data spooled into an
+  // unnamed temporary file at its offset in the plain stream (holes elsewhere) unless `keep` says the
+  // write pass cannot need it; entries are copied from there.
+  TarArchiveInput(UniqueFd fd, std::string name, std::optional<std::uint64_t> size, KeepData keep)
+      : ArchiveInput(std::move(name)), keep_(std::move(keep)) {
+    data_fd_ = unnamed_temp_file(name_);
+    DecodedStream source(fd.get(), name_, size);
+    try {
+      TarStream stream(source, name_);
+      scan(stream, &source);
+    } catch (const Error&) {
+      // libarchive calls an empty stream an unrecognized format; say what it is
+      if (source.bytes_read() == 0) throw Error(name_, "empty input, not an image archive");
+      throw;
+    }
+    stored_bytes_ = size ? *size : source.bytes_read();
   }
 
   std::string_view kind() const override { return "tar"; }
 
   void copy_entry(std::size_t index, ByteSink& sink) override {
     const auto& entry = entries_.at(index);
-    if (compression_ == Compression::none) {
-      sink.copy_range(fd_.get(), *entry.data_offset, entry.size, name_ + ": " + entry.path);
-      return;
+    if (!kept_.at(index)) {
+      throw Error(name_ + ": " + entry.path, "data not kept while reading (the image changed while it was saved?)");
     }
-    // Compressed: read forward; start over only when asked for an entry already passed.
-    if (!stream_ || ordinals_[index] < next_ordinal_) {
-      stream_ = std::make_unique<TarStream>(fd_.get(), name_, stored_bytes_);
-      next_ordinal_ = 0;
-    }
-    while (true) {
-      if (stream_->next() == nullptr) throw Error(name_ + ": " + entry.path, "archive changed while reading");
-      if (next_ordinal_++ == ordinals_[index]) break;
-    }
-    std::uint64_t copied = 0;
-    stream_->read_data([&](std::string_view block) {
-      const auto take = std::min<std::uint64_t>(block.size(), entry.size - copied);
-      sink.write(block.data(), static_cast<std::size_t>(take));
-      copied += take;
-      return copied < entry.size;
-    });
-    if (copied != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data (truncated archive)");
+    sink.copy_range(data_fd_.get(), offsets_[index], entry.size, name_ + ": " + entry.path);
   }
 
  private:
-  void scan() {
-    TarStream stream(fd_.get(), name_, stored_bytes_);
+  // `source`: the stream being read once (every entry's data is read), or nullptr for a plain file.
+  void scan(TarStream& stream, DecodedStream* source) {
     std::set<std::string> seen;
     std::uint64_t name_bytes = 0;
     std::uint64_t document_bytes = 0;
     for (std::size_t ordinal = 0;; ++ordinal) {
       archive_entry* header = stream.next();
       if (header == nullptr) break;
-      if (ordinal == 0) compression_ = stream.compression();
+      if (ordinal == 0 && source != nullptr) compression_ = source->compression();
       check_entry_count(ordinal + 1, name_);
       const char* raw = archive_entry_pathname(header);
       const std::string raw_path = raw != nullptr ? raw : "";
@@ -215,14 +234,26 @@ class TarArchiveInput final : public ArchiveInput {
       if (entry.type != EntryType::directory && !seen.insert(entry.path).second) {
         throw Error(name_, "entry '" + entry.path + "' appears twice");
       }
+      bool kept = false;
+      const auto offset = stream.position();
       if (entry.type == EntryType::regular) {
         entry.size = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(header)));
-        if (compression_ == Compression::none) entry.data_offset = stream.position();
-        if (entry.size > 0) read_head(stream, entry, document_bytes);
+        // An offset in the input itself only where the input is a plain tar (stdin's spool mirrors it).
+        if (compression_ == Compression::none) entry.data_offset = offset;
+        kept = true;
+        if (entry.size > 0) {
+          if (source != nullptr) {
+            kept = read_whole(stream, entry, offset, document_bytes);
+          } else {
+            read_head(stream, entry, document_bytes);
+          }
+        }
       }
       entries_.push_back(std::move(entry));
-      ordinals_.push_back(ordinal);
+      offsets_.push_back(offset);
+      kept_.push_back(kept);
     }
+    if (source != nullptr) return;
     // Seeking past data does not notice a file cut short inside the last entries.
     for (const auto& entry : entries_) {
       if (entry.data_offset && *entry.data_offset + entry.size > stored_bytes_) {
@@ -231,48 +262,84 @@ class TarArchiveInput final : public ArchiveInput {
     }
   }
 
-  // Sniffs the first bytes and keeps the whole of small JSON documents. A compressed archive is
-  // decompressed whole anyway, so there every entry is also hashed: neither gzip as libarchive
-  // reads it nor zstd frames without checksums would otherwise notice corrupt data.
-  void read_head(TarStream& stream, TarEntry& entry, std::uint64_t& document_bytes) {
-    const bool hash_all = compression_ != Compression::none;
-    image_hash_.reset();
-    if (hash_all) image_hash_ = std::make_unique<dockerdiff::Sha256>();
-    bool keep = false;
-    std::string content;
-    std::uint64_t seen = 0;
-    stream.read_data([&](std::string_view block) {
-      seen += block.size();
-      if (image_hash_) image_hash_->update(block);
-      if (entry.magic.empty()) {
-        entry.magic = std::string(block.substr(0, kMagicBytes));
-        keep = entry.size <= kMaxJsonDocumentBytes && looks_like_json(entry.magic);
-        if (!keep) return hash_all;
-        document_bytes += entry.size;
-        if (document_bytes > kMaxJsonDocumentsBytes) {
-          throw Error(name_, "more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) +
-                      " MiB of JSON documents, not an image archive");
-        }
-        content.reserve(static_cast<std::size_t>(entry.size));
-      }
-      if (keep) content.append(block);
-      return true;
-    });
-    if (image_hash_) {
-      if (seen != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data (truncated archive)");
-      entry.digest = image_hash_->digest();
-    }
-    if (keep) {
-      if (content.size() != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data");
-      entry.content = std::move(content);
-    }
+  // Sniffs the first bytes and keeps the whole of small JSON documents, reading no further.
+  void read_head(TarStream& stream, TarEntry& entry, std::uint64_t& document_bytes) const {
+    Head head(name_, entry, document_bytes);
+    stream.read_data([&](std::string_view block) { return head.add(block); });
+    head.finish();
   }
 
-  UniqueFd fd_;
-  std::vector<std::size_t> ordinals_;
-  std::unique_ptr<TarStream> stream_;
-  std::unique_ptr<dockerdiff::Sha256> image_hash_;
-  std::size_t next_ordinal_ = 0;
+  // Reads all of an entry's data once: sniffed as read_head does, hashed (neither gzip as libarchive
+  // reads it nor zstd frames without checksums would otherwise notice corrupt data) and spooled
+  // unless not needed. Returns whether the data is in the spool.
+  bool read_whole(TarStream& stream, TarEntry& entry, std::uint64_t offset, std::uint64_t& document_bytes) {
+    Head head(name_, entry, document_bytes);
+    const auto named = digest_named_by(entry.path);
+    // Refused by its name: neither kept nor hashed (its digest is only ever compared with its name).
+    const bool refused = keep_ && named && !keep_(*named);
+    bool keep = !refused;
+    Sha256 hash;
+    std::uint64_t seen = 0;
+    stream.read_data([&](std::string_view block) {
+      if (!refused) hash.update(block);
+      head.add(block);
+      if (keep) pwrite_all(data_fd_.get(), block.data(), block.size(), offset + seen, name_ + ": " + entry.path);
+      seen += block.size();
+      return true;
+    });
+    if (seen != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data (truncated archive)");
+    head.finish();
+    if (refused) return false;
+    entry.digest = hash.digest();
+    if (keep_ && !keep_(*entry.digest)) {
+      keep = false;
+      // Give the space back at once (holes where the file system has them).
+      ::fallocate(data_fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                  static_cast<off_t>(entry.size));
+    }
+    return keep;
+  }
+
+  // The first bytes of an entry, and the whole of a small JSON document.
+  class Head {
+   public:
+    Head(const std::string& name, TarEntry& entry, std::uint64_t& document_bytes)
+        : name_(name), entry_(entry), document_bytes_(document_bytes) {}
+
+    // False once nothing more is wanted.
+    bool add(std::string_view block) {
+      if (entry_.magic.empty()) {
+        entry_.magic = std::string(block.substr(0, kMagicBytes));
+        keep_ = entry_.size <= kMaxJsonDocumentBytes && looks_like_json(entry_.magic);
+        if (!keep_) return false;
+        document_bytes_ += entry_.size;
+        if (document_bytes_ > kMaxJsonDocumentsBytes) {
+          throw Error(name_, "more than " + std::to_string(kMaxJsonDocumentsBytes >> 20) + " MiB of JSON documents, not an image archive");
+        }
+        content_.reserve(static_cast<std::size_t>(entry_.size));
+      }
+      if (keep_) content_.append(block);
+      return keep_;
+    }
+
+    void finish() {
+      if (!keep_) return;
+      if (content_.size() != entry_.size) throw Error(name_ + ": " + entry_.path, "unexpected end of data");
+      entry_.content = std::move(content_);
+    }
+
+   private:
+    const std::string& name_;
+    TarEntry& entry_;
+    std::uint64_t& document_bytes_;
+    bool keep_ = false;
+    std::string content_;
+  };
+
+  UniqueFd data_fd_;  // the plain tar file, or the spool
+  KeepData keep_;
+  std::vector<std::uint64_t> offsets_;  // of each entry's data in the plain stream
+  std::vector<bool> kept_;              // whether data_fd_ holds it
 };
 
 class DirectoryInput final : public ArchiveInput {
@@ -384,37 +451,39 @@ bool looks_like_json(std::string_view magic) {
   return first != std::string_view::npos && (magic[first] == '{' || magic[first] == '[');
 }
 
-std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name) {
-  return std::make_unique<TarArchiveInput>(fd, std::move(name));
+std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name, KeepData keep) {
+  UniqueFd owned(fd);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw Error(name, errno_text());
+  if (S_ISDIR(info.st_mode)) throw Error(name, "a directory, not an archive");
+  if (!S_ISREG(info.st_mode)) {  // a pipe, a socket, a terminal, /dev/null
+    return std::make_unique<TarArchiveInput>(std::move(owned), std::move(name), std::nullopt, std::move(keep));
+  }
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size == 0) throw Error(name, "empty file, not an image archive");
+  char magic[kMagicBytes];
+  const auto n = ::pread(fd, magic, sizeof magic, 0);
+  if (n < 0) throw Error(name, "read failed: " + errno_text());
+  if (detect_compression(std::string_view(magic, static_cast<std::size_t>(n))) == Compression::none) {
+    return std::make_unique<TarArchiveInput>(std::move(owned), std::move(name), size);
+  }
+  return std::make_unique<TarArchiveInput>(std::move(owned), std::move(name), size, std::move(keep));
 }
 
 std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name) {
   // O_NONBLOCK: a FIFO must not block the open; it is then refused as not a regular file.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw Error(name, errno_text());
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    throw Error(name, "not a regular file");
+  }
   return open_tar_archive(fd, std::move(name));
 }
 
 std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path& path, std::string name) {
   return std::make_unique<DirectoryInput>(path, std::move(name));
-}
-
-int spool_to_temp_file(int fd, const std::string& name) {
-  auto out = unnamed_temp_file(name);
-  std::vector<char> buffer(std::size_t{1} << 20);
-  auto sink = make_fd_sink(out.get(), name + " (temporary copy)");
-  while (true) {
-    const auto n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error(name, "read failed: " + errno_text());
-    }
-    if (n == 0) break;
-    sink->write(buffer.data(), static_cast<std::size_t>(n));
-  }
-  sink->finish();
-  ::lseek(out.get(), 0, SEEK_SET);
-  return out.release();
 }
 
 }  // namespace dockerdiff::archive

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,20 +46,25 @@ class ArchiveInput {
   Compression compression_ = Compression::none;
 };
 
-// Opens a tar archive, plain or gzip/zstd/xz/bzip2 compressed (detected from content). The file
-// descriptor is taken over; it must be a regular file (spool a pipe first, see spool_to_temp_file).
+// Whether the write pass may need the data of an entry with this sha256 digest ("sha256:<hex>"):
+// asked of a streamed archive's entries, before their data where the name gives the digest (an OCI
+// blob) and after. Data not needed is not kept on disk; copying such an entry is an Error.
+using KeepData = std::function<bool(std::string_view digest)>;
+
+// Opens a tar archive, plain or gzip/zstd/xz/bzip2 compressed (detected from content), from a file
+// or a pipe; the file descriptor is taken over. A plain tar file is read in place (the catalog seeks
+// past data); anything else is read once, front to back, decompressed on a thread of its own, every
+// entry hashed, and the data spooled into an unnamed temporary file (only what `keep` allows).
 // The catalog refuses what no image archive holds and what would make the tool reach outside the
 // archive: absolute or '..' entry names, links whose target leaves the archive, sparse entries,
 // and anything over the limits of limits.hpp (entries, name lengths, JSON documents, decompression).
-std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name);
+std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name, KeepData keep = {});
+// A regular file (a FIFO or anything else is refused).
 std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name);
 
 // Opens an OCI image layout directory (index.json, oci-layout, blobs/). Files are opened beneath the
 // directory one path component at a time without following symlinks, so that nothing outside it is
 // read even if the tree changes after the catalog was taken.
 std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path& path, std::string name);
-
-// Copies a stream (stdin) into an unnamed temporary file and returns its descriptor, rewound.
-int spool_to_temp_file(int fd, const std::string& name);
 
 }  // namespace dockerdiff::archive

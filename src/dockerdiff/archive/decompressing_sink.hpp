@@ -8,11 +8,12 @@
 
 #include "dockerdiff/archive/byte_sink.hpp"
 #include "dockerdiff/archive/compression.hpp"
+#include "dockerdiff/archive/decoder.hpp"
 #include "dockerdiff/util/digest.hpp"
 
 namespace dockerdiff::archive {
 
-// A gzip (ISA-L; concatenated members too) or zstd (libzstd) stream pushed in, its decompressed bytes
+// A compressed stream (see decoder.hpp) pushed in, its decompressed bytes
 // pushed on into `out` (nullptr: only counted and hashed, as a pre-pass measuring a layer does).
 // Counting and hashing happen here so that whoever writes a layer this way can check it against
 // its diff_id at the end. Corrupt or truncated input, and more decompressed bytes than `max_size`
@@ -35,8 +36,6 @@ class DecompressingSink final : public ByteSink {
 
   // An Error unless the stream decompressed to `size` bytes with `digest` (after finish()).
   void expect(std::uint64_t size, const std::string& digest);
-
-  class Decoder;
 
  private:
   void emit(const void* data, std::size_t size);

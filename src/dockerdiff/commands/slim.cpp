@@ -145,6 +145,37 @@ class CreatedDirectory {
   std::vector<interrupt::Registration> registrations_;
 };
 
+// Engine targets are read from the engine's `save` as it runs; the data of layers that no output
+// writes (dropped wherever they occur, by every target) is not kept on disk. Files are read first,
+// and engine images inspected, to know where each layer occurs.
+std::vector<OpenedArchive> open_targets(const std::vector<Source>& sources, const image::BaseSet& bases) {
+  std::vector<OpenedArchive> targets(sources.size());
+  std::vector<std::vector<std::string>> layers;
+  bool layers_known = true;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (const auto* ref = sources[i].engine_image()) {
+      // An image the engine cannot inspect: everything is kept, and `save` says what is wrong.
+      try {
+        for (const auto& image : engine::inspect_image(*ref)) layers.push_back(image::inspected_diff_ids(image, sources[i].spec()));
+      } catch (const Error&) {
+        layers_known = false;
+      }
+      continue;
+    }
+    targets[i] = open_archive(sources[i]);
+    for (const auto& image : targets[i].images.images) {
+      auto& diff_ids = layers.emplace_back();
+      for (const auto& layer : image.layers) diff_ids.push_back(layer.diff_id);
+    }
+  }
+  const auto dropped = layers_known ? plan::layers_dropped_everywhere(layers, bases) : std::set<std::string>{};
+  const archive::KeepData keep = [&dropped](std::string_view digest) { return !dropped.contains(std::string(digest)); };
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (sources[i].engine_image() != nullptr) targets[i] = open_archive(sources[i], keep);
+  }
+  return targets;
+}
+
 }  // namespace
 
 int run_slim(const SlimOptions& options) {
@@ -155,13 +186,10 @@ int run_slim(const SlimOptions& options) {
   // Read: every base and target, before anything is written.
   image::BaseSet bases;
   for (const auto& source : options.bases) add_base(bases, source);
-  std::vector<OpenedArchive> targets;
+  auto targets = open_targets(options.targets, bases);
   // A target that is itself a slim archive: its record says what it already dropped.
   std::vector<std::optional<std::vector<plan::ImageRequirement>>> records;
-  for (const auto& source : options.targets) {
-    targets.push_back(open_archive(source));
-    records.push_back(read_slim_record(targets.back(), source.spec()));
-  }
+  for (std::size_t i = 0; i < targets.size(); ++i) records.push_back(read_slim_record(targets[i], options.targets[i].spec()));
 
   // Plan: every output, so that no archive is written when any of them cannot be made.
   std::vector<plan::SlimPlan> plans;

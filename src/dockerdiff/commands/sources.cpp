@@ -9,7 +9,6 @@
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
-#include "dockerdiff/util/interrupt.hpp"
 #include "dockerdiff/util/json.hpp"
 #include "dockerdiff/util/limits.hpp"
 #include "dockerdiff/util/posix.hpp"
@@ -21,30 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using limits::kMaxInventoryBytes;
-
-// A private directory for an engine's `save`, removed with everything in it (also on a signal).
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = temp_directory() + "/dockerdiff-XXXXXX";
-    interrupt::Hold hold;
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error("", "cannot create a temporary directory: " + errno_text());
-    path_ = pattern;
-    registration_ = interrupt::remove_on_signal(path_, interrupt::Removal::tree);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-    registration_.release();
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-  interrupt::Registration registration_;
-};
 
 bool looks_like_json_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -97,15 +72,19 @@ std::vector<Source> parse_sources(const std::vector<std::string>& specs) {
   return sources;
 }
 
-std::unique_ptr<archive::ArchiveInput> open_input(const Source& source) {
+std::unique_ptr<archive::ArchiveInput> open_input(const Source& source, const archive::KeepData& keep) {
   const auto& spec = source.spec();
-  if (source.is_stdin()) return archive::open_tar_archive(archive::spool_to_temp_file(0, "stdin"), "stdin");
+  // A descriptor of the input's own: the reader closes it when done.
+  const auto duplicate = [&](int fd) {
+    const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) throw Error(spec, errno_text());
+    return copy;
+  };
+  if (source.is_stdin()) return archive::open_tar_archive(duplicate(0), "stdin", keep);
   if (const auto* ref = source.engine_image()) {
-    TemporaryDirectory directory;
-    const auto file = directory.path() / "image.tar";
-    engine::save_image(*ref, file);
-    // The open descriptor keeps the data; the directory goes away at once.
-    return archive::open_tar_archive(file, spec);
+    std::unique_ptr<archive::ArchiveInput> input;
+    engine::read_saved_image(*ref, [&](int fd) { input = archive::open_tar_archive(duplicate(fd), spec, keep); });
+    return input;
   }
   std::error_code error;
   const auto status = fs::status(spec, error);
@@ -114,9 +93,9 @@ std::unique_ptr<archive::ArchiveInput> open_input(const Source& source) {
   return archive::open_tar_archive(fs::path(spec), spec);
 }
 
-OpenedArchive open_archive(const Source& source) {
+OpenedArchive open_archive(const Source& source, const archive::KeepData& keep) {
   OpenedArchive opened;
-  opened.input = open_input(source);
+  opened.input = open_input(source, keep);
   const image::EntryIndex index(opened.input->entries(), opened.input->name());
   opened.images = image::read_image_archive(index);
   return opened;

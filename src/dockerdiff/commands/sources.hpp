@@ -45,12 +45,13 @@ struct OpenedArchive {
 };
 
 // Opens an input without reading it into the model (verify reports what the reader would refuse):
-// "-" (stdin, spooled), "docker:REF" / "podman:REF" (saved), an OCI layout directory or a tar.
-std::unique_ptr<archive::ArchiveInput> open_input(const Source& source);
+// "-" (stdin), "docker:REF" / "podman:REF" (read from the engine's `save` as it runs), an OCI
+// layout directory or a tar. `keep`: see archive::KeepData (streamed and compressed inputs).
+std::unique_ptr<archive::ArchiveInput> open_input(const Source& source, const archive::KeepData& keep = {});
 
 // "-" (stdin), "docker:REF" / "podman:REF" (saved through the engine), an OCI layout directory or
 // an archive file (any supported compression).
-OpenedArchive open_archive(const Source& source);
+OpenedArchive open_archive(const Source& source, const archive::KeepData& keep = {});
 
 // The archive's slim record (dockerdiff.json), or nullopt when it has none; throws Error naming
 // `spec` when it has one that is not a dockerdiff record.

@@ -41,11 +41,12 @@ std::optional<EngineRef> parse_engine_ref(std::string_view spec) {
 
 std::string_view engine_program(EngineKind kind) { return kind == EngineKind::docker ? "docker" : "podman"; }
 
-void save_image(const EngineRef& ref, const std::filesystem::path& destination) {
-  std::vector<std::string> args{"save", "-o", destination.string()};
-  if (ref.kind == EngineKind::podman) args.insert(args.begin() + 1, "--format=docker-archive");
+void read_saved_image(const EngineRef& ref, const std::function<void(int fd)>& read) {
+  std::vector<std::string> args{std::string(engine_program(ref.kind)), "save"};
+  if (ref.kind == EngineKind::podman) args.emplace_back("--format=docker-archive");
   args.push_back(ref.reference);
-  run_engine(ref, args, "save");
+  const auto result = run_reading_stdout(args, read);
+  if (result.exit_code != 0) throw Error(ref.spec, "save failed: " + first_line(result.err));
 }
 
 int load_archive(EngineKind kind, bool quiet, const std::function<void(int fd)>& write_archive) {

@@ -25,9 +25,10 @@ struct EngineRef {
 std::optional<EngineRef> parse_engine_ref(std::string_view spec);
 std::string_view engine_program(EngineKind kind);
 
-// `docker save -o FILE REF` through the engine's own CLI, so DOCKER_HOST, contexts and
-// CONTAINER_HOST apply as they do for the user.
-void save_image(const EngineRef& ref, const std::filesystem::path& destination);
+// `docker save REF` through the engine's own CLI (so DOCKER_HOST, contexts and CONTAINER_HOST apply
+// as they do for the user), its stdout a pipe that `read` reads from. The engine's failure is an
+// Error with its message, also where `read` failed first on the cut stream.
+void read_saved_image(const EngineRef& ref, const std::function<void(int fd)>& read);
 
 // `docker load` (`podman load`) of the archive `write_archive` writes into its stdin; the engine's
 // output ("Loaded image: ...") and errors are this process's. `quiet` passes --quiet. Returns the

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <functional>
 
 #include "dockerdiff/util/error.hpp"
@@ -184,6 +185,31 @@ int run_feeding_stdin(const std::vector<std::string>& argv, const std::function<
   }
   in.close_write();
   return wait_for(child.pid);
+}
+
+CommandResult run_reading_stdout(const std::vector<std::string>& argv, const std::function<void(int fd)>& read) {
+  Pipe out;
+  // A file, not a pipe: a program writing much to stderr cannot block while stdout is being read.
+  const auto err = unnamed_temp_file(argv[0]);
+  FileActions actions;
+  actions.open_null(0).dup2(out.write, 1).dup2(err.get(), 2);
+  const auto child = spawn(argv, actions);
+  out.close_write();
+  std::exception_ptr failure;
+  try {
+    read(out.read);
+  } catch (const Error&) {
+    failure = std::current_exception();
+  }
+  ::close(out.read);  // a program still writing gets EPIPE (SIGPIPE) and ends
+  out.read = -1;
+  CommandResult result;
+  result.exit_code = wait_for(child.pid);
+  if (failure && result.exit_code == 0) std::rethrow_exception(failure);
+  char buffer[4096];
+  const auto n = ::pread(err.get(), buffer, sizeof buffer, 0);
+  if (n > 0) result.err.assign(buffer, static_cast<std::size_t>(n));
+  return result;
 }
 
 }  // namespace dockerdiff::engine

@@ -22,4 +22,10 @@ CommandResult run_command(const std::vector<std::string>& argv);
 // program's status; otherwise stops the program and rethrows.
 int run_feeding_stdin(const std::vector<std::string>& argv, const std::function<void(int fd)>& feed);
 
+// Runs a program found on PATH whose stdout is a pipe that `read` reads from (stdin is /dev/null;
+// stderr is kept and returned in `err`, `out` stays empty). When `read` throws Error and the program
+// failed, returns the program's status (its message tells what went wrong, the cut stream is only a
+// consequence); otherwise rethrows. A reader that stops early closes the pipe: the program ends.
+CommandResult run_reading_stdout(const std::vector<std::string>& argv, const std::function<void(int fd)>& read);
+
 }  // namespace dockerdiff::engine

@@ -95,6 +95,14 @@ std::vector<HostBlob> BaseSet::blobs_of(const std::string& diff_id) const {
   return it == blobs_.end() ? std::vector<HostBlob>{} : it->second;
 }
 
+std::vector<std::string> inspected_diff_ids(const json& image, const std::string& what) {
+  // An image without layers has no (or a null) "Layers".
+  if (!image.is_object() || !image.contains("RootFS") || !image.at("RootFS").is_object()) return {};
+  const auto& rootfs = image.at("RootFS");
+  if (!rootfs.contains("Layers") || rootfs.at("Layers").is_null()) return {};
+  return digests(rootfs.at("Layers"), what, "\"RootFS.Layers\"");
+}
+
 void BaseSet::add_inventory(const std::string& base, const json& document) {
   const auto add_item = [&](const json& item) {
     if (item.is_string()) {
@@ -104,10 +112,7 @@ void BaseSet::add_inventory(const std::string& base, const json& document) {
     } else if (item.is_object() && item.contains("diff_ids")) {
       add_image(base, first_tag(item), digests(item.at("diff_ids"), base, "\"diff_ids\""));
     } else if (item.is_object() && item.contains("RootFS") && item.at("RootFS").is_object()) {
-      // docker / podman image inspect; an image without layers has no (or a null) "Layers"
-      const auto& rootfs = item.at("RootFS");
-      const auto layers = rootfs.contains("Layers") && !rootfs.at("Layers").is_null() ? rootfs.at("Layers") : json::array();
-      add_image(base, first_tag(item), digests(layers, base, "\"RootFS.Layers\""));
+      add_image(base, first_tag(item), inspected_diff_ids(item, base));
     } else {
       throw Error(base, "not an inventory: expected chain IDs, diff_id lists or images, found " + describe(item));
     }
@@ -141,11 +146,7 @@ json make_inventory(const std::string& engine, const json& inspected, const std:
     if (!item.is_object() || !item.contains("Id") || !item.at("Id").is_string()) {
       throw Error(engine, "image inspect printed an image without \"Id\"");
     }
-    std::vector<std::string> diff_ids;
-    if (item.contains("RootFS") && item.at("RootFS").is_object() && item.at("RootFS").contains("Layers") &&
-        !item.at("RootFS").at("Layers").is_null()) {
-      diff_ids = digests(item.at("RootFS").at("Layers"), engine, "\"RootFS.Layers\"");
-    }
+    const auto diff_ids = inspected_diff_ids(item, engine);
     for (const auto& chain : chain_ids(diff_ids)) all_chains.insert(chain);
     auto tags = item.contains("RepoTags") && item.at("RepoTags").is_array() ? item.at("RepoTags") : json::array();
     images[item.at("Id").get<std::string>()] = {{"id", item.at("Id")}, {"tags", tags}, {"diff_ids", diff_ids}};

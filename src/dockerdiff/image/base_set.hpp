@@ -54,6 +54,10 @@ class BaseSet {
   std::map<std::string, std::vector<HostBlob>> blobs_;  // by diff_id
 };
 
+// The diff_ids of one image as `docker image inspect` / `podman image inspect` print it ("RootFS"
+// "Layers"); none when it has no layers. `what` names the source in errors.
+std::vector<std::string> inspected_diff_ids(const nlohmann::json& image, const std::string& what);
+
 // The inventory document (schema dockerdiff.inventory/v1) for what an engine's `image inspect`
 // printed: every chain ID, and per image its ID, tags and diff_ids; sorted, so it is deterministic.
 // With `blobs` (a containerd image store), also the blobs the store holds for those layers.

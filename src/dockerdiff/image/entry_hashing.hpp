@@ -8,7 +8,7 @@
 #include "dockerdiff/archive/archive_input.hpp"
 
 // verify's hashing engine: the data of each requested entry is read once and hashed as stored
-// and/or decompressed (a gzip or zstd layer blob), on a pool of workers.
+// and/or decompressed (a gzip or zstd layer blob, through archive/decoder.hpp), on a pool of workers.
 namespace dockerdiff::image {
 
 struct HashRequest {
@@ -24,9 +24,8 @@ struct HashOutcome {
   std::optional<std::string> error;
 };
 
-// One outcome per request, in the order of `requests`. Up to `workers` threads read a plain input,
-// largest entries first; a compressed input is one sequential stream, read on one thread in the
-// order of `requests` (give them in entry order).
+// One outcome per request, in the order of `requests`. Up to `workers` threads read the entries,
+// largest first.
 std::vector<HashOutcome> hash_entries(archive::ArchiveInput& input, const std::vector<HashRequest>& requests,
                                       unsigned workers);
 

@@ -111,10 +111,8 @@ class Verifier {
     for (auto& [entry_index, job] : jobs_) {
       const auto& outcome = outcomes[next++];
       const auto& path = index_.entries()[entry_index].path;
-      if (outcome.error) {
-        diagnostics_.report(path, *outcome.error);
-        continue;
-      }
+      if (outcome.error) diagnostics_.report(path, *outcome.error);
+      if (outcome.error && !outcome.raw_digest) continue;
       if (job.layer) ++result_.layers_checked;
       if (job.blob || path.starts_with(kBlobPrefix)) ++result_.blobs_checked;
       for (const auto& check : job.raw) {
@@ -123,7 +121,7 @@ class Verifier {
         }
       }
       for (const auto& check : job.plain) {
-        if (outcome.plain_digest && *outcome.plain_digest != check.digest) {
+        if (!outcome.error && outcome.plain_digest && *outcome.plain_digest != check.digest) {
           diagnostics_.report(path, "decompressed content does not match its " + check.what + " " + check.digest + " (sha256 is " +
                             *outcome.plain_digest + ")");
         }

@@ -12,6 +12,7 @@
 #include "dockerdiff/plan/host_blobs.hpp"
 #include "dockerdiff/plan/slim_record.hpp"
 #include "dockerdiff/plan/write_order.hpp"
+#include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/util/error.hpp"
 
 namespace dockerdiff::plan {
@@ -235,6 +236,23 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
   plan.entries.push_back(document_entry(kSlimRecordPath, slim_record_json(recorded_requirements(plan.images))));
   plan.entries = order_for_aligned_copies(std::move(plan.entries), inputs);
   return plan;
+}
+
+std::set<std::string> layers_dropped_everywhere(const std::vector<std::vector<std::string>>& diff_ids_per_image,
+                                                const image::BaseSet& bases) {
+  std::set<std::string> dropped;
+  std::set<std::string> kept;
+  for (const auto& diff_ids : diff_ids_per_image) {
+    const auto chains = chain_ids(diff_ids);
+    for (std::size_t i = 0; i < diff_ids.size(); ++i) (bases.find(chains[i]) != nullptr ? dropped : kept).insert(diff_ids[i]);
+  }
+  std::set<std::string> digests;
+  for (const auto& diff_id : dropped) {
+    if (kept.contains(diff_id)) continue;
+    digests.insert(diff_id);
+    for (const auto& blob : bases.blobs_of(diff_id)) digests.insert(blob.digest);
+  }
+  return digests;
 }
 
 }  // namespace dockerdiff::plan

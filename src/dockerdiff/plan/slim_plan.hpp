@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,12 @@ SlimPlan plan_slim(const std::vector<PlanInput>& inputs, const image::BaseSet& b
                    DroppedDescriptors descriptors = DroppedDescriptors::name_host_blob);
 
 // The layout an input gets in the output.
+// The digests of layer data that no slim of these images writes: each diff_id dropped wherever it
+// occurs (every chain ID it ends is in `bases`), and the blobs the bases record for it. A target
+// read as a stream (docker:REF) need not keep that data on disk.
+std::set<std::string> layers_dropped_everywhere(const std::vector<std::vector<std::string>>& diff_ids_per_image,
+                                                const image::BaseSet& bases);
+
 image::Layout output_layout(image::Layout input, LayoutMode mode);
 
 }  // namespace dockerdiff::plan
