@@ -16,6 +16,7 @@
 #include "dockerdiff/commands/slim.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/util/interrupt.hpp"
+#include "dockerdiff/util/progress.hpp"
 #include "dockerdiff/version.hpp"
 
 namespace {
@@ -27,6 +28,8 @@ const std::map<std::string, plan::LayoutMode> kLayoutModes{{"auto", plan::Layout
                                                            {"keep", plan::LayoutMode::keep}};
 const std::map<std::string, archive::Compression> kOutputCompressions{
     {"none", archive::Compression::none}, {"gzip", archive::Compression::gzip}, {"zstd", archive::Compression::zstd}};
+const std::map<std::string, progress::Mode> kProgressModes{
+    {"auto", progress::Mode::automatic}, {"plain", progress::Mode::plain}, {"none", progress::Mode::none}};
 const std::map<std::string, engine::EngineKind> kEngines{{"docker", engine::EngineKind::docker},
                                                          {"podman", engine::EngineKind::podman}};
 
@@ -46,6 +49,12 @@ CLI::Option* add_enum_option(CLI::App& command, const std::string& name, Enum& v
       },
       known.get_description());
   return command.add_option(name, value, description)->type_name("TEXT")->transform(validator);
+}
+
+// --progress, as `docker buildx build --progress` has it.
+void add_progress_option(CLI::App& command, progress::Mode& mode) {
+  add_enum_option(command, "--progress", mode, kProgressModes,
+                  "auto: a line redrawn on a terminal, nothing otherwise; plain: a line every few seconds (CI logs); none");
 }
 
 // Sources are read as typed into `targets` and `bases`, and become commands::Source once parsing is done.
@@ -70,7 +79,8 @@ void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::st
       "--keep-descriptors", [&options] { options.descriptors = plan::DroppedDescriptors::keep; },
       "Keep the input's descriptors of dropped layers, even where an inventory says the host holds a layer as "
       "another blob (by default the manifest names that blob, so the image loads complete on a containerd store)");
-  slim->add_flag("-q,--quiet", options.quiet, "No summary on stderr");
+  slim->add_flag("-q,--quiet", options.quiet, "No summary and no progress on stderr");
+  add_progress_option(*slim, options.progress);
 }
 
 // What went to std::cout must have arrived: a closed pipe or a full disk is an error, not exit 0.
@@ -130,7 +140,8 @@ int main(int argc, char** argv) {
               "complete on docker's containerd image store");
   load_command->add_option("SLIM", load_archive, "The slim archive, '-' for stdin")->required();
   add_enum_option(*load_command, "--engine", load.engine, kEngines, "docker or podman");
-  load_command->add_flag("-q,--quiet", load.quiet, "No progress from the engine, no summary on stderr");
+  load_command->add_flag("-q,--quiet", load.quiet, "No progress (ours or the engine's), no summary on stderr");
+  add_progress_option(*load_command, load.progress);
 
   commands::RestoreOptions restore;
   std::string restore_slim;
@@ -143,6 +154,7 @@ int main(int argc, char** argv) {
   add_enum_option(*restore_command, "--layout", restore.layout, kLayoutModes, "auto or keep");
   add_enum_option(*restore_command, "--compress", restore.compression, kOutputCompressions, "Compress the output");
   restore_command->add_option("--level", restore.level, "Compression level (gzip 1-9, zstd 1-19)");
+  add_progress_option(*restore_command, restore.progress);
 
   commands::VerifyOptions verify;
   std::string verify_archive;
@@ -151,6 +163,7 @@ int main(int argc, char** argv) {
   verify_command->add_option("ARCHIVE", verify_archive, "Image archive or OCI layout directory")->required();
   verify_command->add_option("-b,--base", verify_bases, "Bases that must provide every emptied layer (repeatable)");
   verify_command->add_flag("--json", verify.json, "Print JSON");
+  add_progress_option(*verify_command, verify.progress);
 
   try {
     app.parse(argc, argv);

@@ -20,6 +20,7 @@
 #include "dockerdiff/util/limits.hpp"
 #include "dockerdiff/util/libarchive.hpp"
 #include "dockerdiff/util/posix.hpp"
+#include "dockerdiff/util/progress.hpp"
 
 namespace dockerdiff::archive {
 
@@ -132,6 +133,10 @@ class TarStream {
     auto& stream = *static_cast<TarStream*>(self);
     try {
       const auto chunk = stream.source_->next();
+      // Input bytes, as the phase's total counts them (a compressed file's size).
+      const auto read = stream.source_->bytes_read();
+      progress::advance(read - stream.reported_);
+      stream.reported_ = read;
       *block = chunk.data();
       return static_cast<la_ssize_t>(chunk.size());
     } catch (...) {
@@ -144,6 +149,7 @@ class TarStream {
   ArchiveReader archive_;
   std::string name_;
   DecodedStream* source_ = nullptr;
+  std::uint64_t reported_ = 0;  // of source_->bytes_read(), to progress
   std::exception_ptr source_error_;
 };
 
@@ -163,6 +169,7 @@ class TarArchiveInput final : public ArchiveInput {
   TarArchiveInput(UniqueFd fd, std::string name, std::optional<std::uint64_t> size, KeepData keep)
       : ArchiveInput(std::move(name)), keep_(std::move(keep)) {
     data_fd_ = unnamed_temp_file(name_);
+    const progress::Phase phase("reading " + name_, size.value_or(0));
     DecodedStream source(fd.get(), name_, size);
     try {
       TarStream stream(source, name_);

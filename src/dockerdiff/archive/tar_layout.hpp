@@ -10,6 +10,8 @@
 namespace dockerdiff::archive {
 
 inline constexpr std::uint64_t kTarBlock = 512;
+// The end-of-archive marker TarWriter::finish writes: two zero blocks.
+inline constexpr std::uint64_t kTarEndBytes = 2 * kTarBlock;
 
 // Whether the entry carries data in the stream (regular files, and other files written as such).
 inline bool has_data(const TarHeader& header) { return header.type == EntryType::regular || header.type == EntryType::other; }

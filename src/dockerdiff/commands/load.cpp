@@ -40,6 +40,7 @@ int run_load(const LoadOptions& options) {
   const auto& spec = options.archive.spec();
   if (spec.empty()) throw usage_error("load", "no SLIM archive given");
   if (options.archive.engine_image() != nullptr) throw usage_error(spec, "load reads a slim archive file or '-', not an engine's image");
+  progress::Meter meter(options.quiet ? progress::Mode::none : options.progress);
 
   // Read: the slim archive and the host, before anything is loaded.
   auto slim = open_archive(options.archive);
@@ -75,8 +76,9 @@ int run_load(const LoadOptions& options) {
   for (auto& provider : providers) sources.push_back(provider.input.get());
   const int status = engine::load_archive(options.engine, options.quiet, [&](int fd) {
     auto sink = archive::make_fd_sink(fd, engine_name + " load");
-    write_plan(restore.plan, sources, *sink);
+    write_plan(restore.plan, sources, *sink, "loading into " + engine_name);
   });
+  meter.stop();
 
   if (status == 0 && !options.quiet) {
     report::LoadSummary summary{0, restore.refilled.size(), decision.providers, restore.plan.renamed_blobs.size()};

@@ -2,13 +2,15 @@
 
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/engine/engine.hpp"
+#include "dockerdiff/util/progress.hpp"
 
 namespace dockerdiff::commands {
 
 struct LoadOptions {
   Source archive;  // a slim archive file, or "-"
   engine::EngineKind engine = engine::EngineKind::docker;
-  bool quiet = false;
+  bool quiet = false;  // -q: also no progress
+  progress::Mode progress = progress::Mode::automatic;  // --progress
 };
 
 // Loads a slim archive into the host's engine. Checks first, like `check`: when the host lacks a

@@ -68,6 +68,7 @@ plan::RestorePlan plan_restore_of(OpenedArchive& slim, const std::string& slim_n
 
 int run_restore(const RestoreOptions& options) {
   validate(options);
+  progress::Meter meter(options.progress);
 
   // Read: the slim archive and every base, before anything is written.
   auto slim = open_archive(options.slim);
@@ -84,14 +85,15 @@ int run_restore(const RestoreOptions& options) {
   for (auto& base : bases) sources.push_back(base.input.get());
   if (options.output == "-") {
     auto sink = make_output_sink(1, "stdout", {options.compression, options.level});
-    write_plan(restore.plan, sources, *sink);
+    write_plan(restore.plan, sources, *sink, "writing stdout");
   } else {
     archive::AtomicOutputFile file(options.output);
     auto sink = make_output_sink(file.fd(), options.output, {options.compression, options.level});
-    write_plan(restore.plan, sources, *sink);
+    write_plan(restore.plan, sources, *sink, "writing " + options.output);
     file.commit();
   }
 
+  meter.stop();
   std::cerr << report::restore_summary(options.output == "-" ? std::string("stdout") : options.output, restore);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/plan/restore_plan.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
+#include "dockerdiff/util/progress.hpp"
 
 namespace dockerdiff::commands {
 
@@ -19,6 +20,7 @@ struct RestoreOptions {
   plan::LayoutMode layout = plan::LayoutMode::automatic;
   archive::Compression compression = archive::Compression::none;
   std::optional<int> level;
+  progress::Mode progress = progress::Mode::automatic;  // --progress
 };
 
 // The read -> plan half of restore, for every command that refills layers (restore, load): plans the

@@ -182,6 +182,7 @@ int run_slim(const SlimOptions& options) {
   validate(options);
   const auto jobs = output_jobs(options);
   check_slim_outputs(options, jobs);
+  progress::Meter meter(options.quiet ? progress::Mode::none : options.progress);
 
   // Read: every base and target, before anything is written.
   image::BaseSet bases;
@@ -226,13 +227,13 @@ int run_slim(const SlimOptions& options) {
     for (const auto index : jobs[j].targets) sources.push_back(targets[index].input.get());
     if (jobs[j].path == "-") {
       auto sink = make_output_sink(1, "stdout", {options.compression, options.level});
-      write_plan(plans[j], sources, *sink);
+      write_plan(plans[j], sources, *sink, "writing stdout");
       report.outputs[j].output_bytes = sink->bytes_written();
       continue;
     }
     pending.push_back(std::make_unique<archive::AtomicOutputFile>(jobs[j].path));
     auto sink = make_output_sink(pending.back()->fd(), jobs[j].path, {options.compression, options.level});
-    write_plan(plans[j], sources, *sink);
+    write_plan(plans[j], sources, *sink, "writing " + jobs[j].path);
     report.outputs[j].output_bytes = sink->bytes_written();
   }
   const auto add_document = [&](const std::string& path, const std::string& content) {
@@ -253,6 +254,7 @@ int run_slim(const SlimOptions& options) {
     output_dir.keep();
   }
 
+  meter.stop();
   if (!options.quiet) std::cerr << report::to_text(report);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include "dockerdiff/archive/compression.hpp"
 #include "dockerdiff/commands/sources.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
+#include "dockerdiff/util/progress.hpp"
 
 namespace dockerdiff::commands {
 
@@ -22,7 +23,8 @@ struct SlimOptions {
   std::optional<int> level;  // compression level; the compressor's default when unset
   std::string report_path;
   std::string summary_path;
-  bool quiet = false;
+  bool quiet = false;  // -q: also no progress
+  progress::Mode progress = progress::Mode::automatic;  // --progress
 };
 
 // read archives -> plan -> write archives -> report. Returns the exit status; throws Error.

@@ -15,6 +15,7 @@
 namespace dockerdiff::commands {
 
 int run_verify(const VerifyOptions& options) {
+  progress::Meter meter(options.progress);
   image::BaseSet bases;
   for (const auto& source : options.bases) add_base(bases, source);
   image::VerifySettings settings;
@@ -31,6 +32,7 @@ int run_verify(const VerifyOptions& options) {
     result.problems.push_back(image::problem_of(error, name));
   }
 
+  meter.stop();
   if (options.json) {
     // Replace, not throw: entry names are bytes from the archive, not necessarily UTF-8.
     std::cout << report::verify_json(name, result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

@@ -10,6 +10,7 @@
 #include "dockerdiff/archive/decompressing_sink.hpp"
 #include "dockerdiff/util/digest.hpp"
 #include "dockerdiff/util/error.hpp"
+#include "dockerdiff/util/progress.hpp"
 
 namespace dockerdiff::image {
 
@@ -32,6 +33,7 @@ class HashSink final : public archive::ByteSink {
     if (raw_) raw_->update(data, size);
     decompress([&] { plain_->write(data, size); });
     written_ += size;
+    progress::advance(size);
   }
   void finish() override {
     decompress([&] { plain_->finish(); });
@@ -69,13 +71,18 @@ class HashSink final : public archive::ByteSink {
   std::uint64_t written_ = 0;
 };
 
+// Whether the entry's data must be read: an input read once (compressed, a pipe) had every entry
+// hashed as stored by the catalog pass.
+bool needs_reading(const archive::TarEntry& entry, const HashRequest& request) {
+  return request.decompressed || (request.raw && !entry.digest);
+}
+
 HashOutcome hash_one(archive::ArchiveInput& input, const HashRequest& request) {
   const auto& entry = input.entries()[request.entry];
   HashOutcome outcome;
-  // An input read once (compressed, a pipe) had every entry hashed by the catalog pass.
   const bool hashed = entry.digest.has_value();
   if (hashed && request.raw) outcome.raw_digest = *entry.digest;
-  if (!request.decompressed && (hashed || !request.raw)) return outcome;
+  if (!needs_reading(entry, request)) return outcome;
   std::optional<archive::Compression> decompress;
   if (request.decompressed) decompress = archive::detect_compression(entry.magic);
   HashSink sink(request.raw && !hashed, decompress, entry.size, input.name() + ": " + entry.path);
@@ -90,6 +97,12 @@ HashOutcome hash_one(archive::ArchiveInput& input, const HashRequest& request) {
 std::vector<HashOutcome> hash_entries(archive::ArchiveInput& input, const std::vector<HashRequest>& requests,
                                       unsigned workers) {
   std::vector<HashOutcome> outcomes(requests.size());
+  std::uint64_t total = 0;
+  for (const auto& request : requests) {
+    const auto& entry = input.entries()[request.entry];
+    if (needs_reading(entry, request)) total += entry.size;
+  }
+  const progress::Phase phase("verifying " + input.name(), total);
   const auto run = [&](std::size_t i) {
     const auto& request = requests[i];
     try {
