@@ -50,7 +50,9 @@ class ParallelGzipSink final : public ByteSink {
   ParallelGzipSink(int fd, std::string name, int level, unsigned workers)
       : fd_(fd), name_(std::move(name)), level_(level == 0 ? kDefaultLevel : level) {
     if (workers == 0) workers = std::clamp(std::thread::hardware_concurrency(), 1U, kMaxWorkers);
-    window_ = std::size_t{2} * workers;
+    // pigz's number of buffers: enough slack that a worker the scheduler holds back does not
+    // leave the others without blocks.
+    window_ = std::size_t{2} * workers + 3;
     // Made here, so that a compressor that cannot start is an error of the constructor.
     std::vector<std::unique_ptr<BlockDeflater>> deflaters;
     for (unsigned i = 0; i < workers; ++i) deflaters.push_back(make_block_deflater(level_, name_));

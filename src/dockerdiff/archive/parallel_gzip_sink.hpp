@@ -10,7 +10,7 @@ namespace dockerdiff::archive {
 // gzip on all cores: one standard gzip member (no name, no timestamp) whose deflate stream is made
 // of 128 KiB blocks compressed side by side (archive/block_deflater.hpp). Block boundaries and
 // dictionaries depend only on the input, so the bytes are the same whatever the number of workers.
-// At most two blocks per worker are in flight, which bounds the memory (a few MiB).
+// At most 2 × workers + 3 blocks are in flight (as in pigz), which bounds the memory (a few MiB).
 //
 // `level` 1..9 (0: 6, gzip's default); 1 is ISA-L's fast level, 2..9 are zlib's.
 // `workers` 0 means one per core (at most 32). `name` names the output in errors; a worker's
