@@ -26,7 +26,7 @@ elif [ $# -ne 2 ]; then
 fi
 
 # What building the CLI needs (scripts/install-deps installs these and more: the test engines).
-packages=(g++ cmake ninja-build pkg-config libarchive-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev libssl-dev nlohmann-json3-dev libcli11-dev)
+packages=(g++ cmake ninja-build pkg-config libarchive-dev libisal-dev libzstd-dev liblzma-dev libbz2-dev zlib1g-dev libssl-dev nlohmann-json3-dev libcli11-dev)
 
 install_deps() {
   local missing=() pkg

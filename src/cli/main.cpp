@@ -32,6 +32,9 @@ const std::map<std::string, progress::Mode> kProgressModes{
     {"auto", progress::Mode::automatic}, {"plain", progress::Mode::plain}, {"none", progress::Mode::none}};
 const std::map<std::string, engine::EngineKind> kEngines{{"docker", engine::EngineKind::docker},
                                                          {"podman", engine::EngineKind::podman}};
+// slim's and restore's --level (README "Compression").
+constexpr const char* kLevelHelp =
+    "Compression level (gzip 1-9, default 6, 1 = ISA-L's fast level; zstd 1-19, default 3)";
 
 // An option that parses one of `names` straight into its enum variable. Help and a bad value read
 // as with CLI::IsMember ("TEXT:{auto,keep}", "--layout: bogus not in {auto,keep}"): the names are
@@ -72,7 +75,7 @@ void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::st
   add_enum_option(*slim, "--layout", options.layout, kLayoutModes,
                   "auto: a legacy input becomes the Docker 25+ layout; keep: the input's layout");
   add_enum_option(*slim, "--compress", options.compression, kOutputCompressions, "Compress the output");
-  slim->add_option("--level", options.level, "Compression level (gzip 1-9, zstd 1-19)");
+  slim->add_option("--level", options.level, kLevelHelp);
   slim->add_option("--report", options.report_path, "Write the JSON report (dockerdiff.report/v1) here");
   slim->add_option("--summary", options.summary_path, "Write a Markdown size summary here");
   slim->add_flag_callback(
@@ -153,7 +156,7 @@ int main(int argc, char** argv) {
   restore_command->add_option("-o,--output", restore.output, "Output archive, '-' for stdout")->required();
   add_enum_option(*restore_command, "--layout", restore.layout, kLayoutModes, "auto or keep");
   add_enum_option(*restore_command, "--compress", restore.compression, kOutputCompressions, "Compress the output");
-  restore_command->add_option("--level", restore.level, "Compression level (gzip 1-9, zstd 1-19)");
+  restore_command->add_option("--level", restore.level, kLevelHelp);
   add_progress_option(*restore_command, restore.progress);
 
   commands::VerifyOptions verify;

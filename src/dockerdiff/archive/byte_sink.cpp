@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "dockerdiff/archive/parallel_gzip_sink.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/util/libarchive.hpp"
 #include "dockerdiff/util/posix.hpp"
@@ -23,18 +24,6 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 // Without copy offload (ext4; xfs without reflink) copy_file_range splices 64 KiB at a time,
 // counted from where the call starts.
 constexpr std::uint64_t kSpliceStep = std::uint64_t{64} << 10;
-
-void write_all(int fd, const char* data, std::size_t size, const std::string& name) {
-  while (size > 0) {
-    const auto n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error(name, "write failed: " + errno_text());
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
 
 class FdSink final : public ByteSink {
  public:
@@ -110,6 +99,7 @@ class FdSink final : public ByteSink {
   bool sendfile_ = true;
 };
 
+// zstd on all cores through libarchive (gzip has its own sink, archive/parallel_gzip_sink.hpp).
 // libarchive's "raw" format writes one stream of bytes through its compression filters; the tar
 // structure itself comes from TarWriter, so the same tar bytes are produced with or without
 // compression.
@@ -119,22 +109,12 @@ class CompressingSink final : public ByteSink {
     archive_.reset(archive_write_new());
     if (archive_ == nullptr) throw Error(name_, "cannot create a libarchive writer");
     check(archive_write_set_format_raw(archive_.get()), "set raw format");
-    switch (compression) {
-      case Compression::gzip:
-        check(archive_write_add_filter_gzip(archive_.get()), "gzip");
-        // No timestamp in the gzip header: the same inputs must give the same bytes.
-        check(archive_write_set_filter_option(archive_.get(), "gzip", "timestamp", nullptr), "gzip timestamp");
-        break;
-      case Compression::zstd: {
-        check(archive_write_add_filter_zstd(archive_.get()), "zstd");
-        const auto threads = std::to_string(std::max(1U, std::thread::hardware_concurrency()));
-        check(archive_write_set_filter_option(archive_.get(), "zstd", "threads", threads.c_str()), "zstd threads");
-        break;
-      }
-      default:
-        throw Error(name_, "output compression " + std::string(compression_name(compression)) +
-                    " is not supported");
+    if (compression != Compression::zstd) {
+      throw Error(name_, "output compression " + std::string(compression_name(compression)) + " is not supported");
     }
+    check(archive_write_add_filter_zstd(archive_.get()), "zstd");
+    const auto threads = std::to_string(std::max(1U, std::thread::hardware_concurrency()));
+    check(archive_write_set_filter_option(archive_.get(), "zstd", "threads", threads.c_str()), "zstd threads");
     if (level > 0) {
       const auto text = std::to_string(level);
       check(archive_write_set_filter_option(archive_.get(), nullptr, "compression-level", text.c_str()),
@@ -219,6 +199,19 @@ class CompressingSink final : public ByteSink {
 
 }  // namespace
 
+void write_all(int fd, const void* data, std::size_t size, const std::string& name) {
+  const auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const auto n = ::write(fd, bytes, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(name, "write failed: " + errno_text());
+    }
+    bytes += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
 void ByteSink::copy_range(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what) {
   pread_copy(fd, offset, length, what, *this);
 }
@@ -251,6 +244,7 @@ std::unique_ptr<ByteSink> make_fd_sink(int fd, std::string name) {
 }
 
 std::unique_ptr<ByteSink> make_compressing_sink(int fd, std::string name, Compression compression, int level) {
+  if (compression == Compression::gzip) return make_parallel_gzip_sink(fd, std::move(name), level);
   return std::make_unique<CompressingSink>(fd, std::move(name), compression, level);
 }
 

@@ -29,8 +29,8 @@ class ByteSink {
 // Writes to a file descriptor (a file or a pipe) without compression; `name` is used in errors.
 std::unique_ptr<ByteSink> make_fd_sink(int fd, std::string name);
 
-// Compresses through libarchive (gzip, or zstd on all cores) and writes to `fd`.
-// level 0 means the compressor's default.
+// Compresses and writes to `fd`: gzip on all cores (archive/parallel_gzip_sink.hpp), zstd through
+// libarchive on all cores. level 0 means the compressor's default.
 std::unique_ptr<ByteSink> make_compressing_sink(int fd, std::string name, Compression compression, int level);
 
 // Collects everything in memory (tests, and small generated documents).
@@ -51,5 +51,8 @@ void pread_chunks(int fd, std::uint64_t offset, std::uint64_t length, const std:
                   const std::function<void(const char* data, std::size_t size)>& use);
 // pread_chunks into a sink.
 void pread_copy(int fd, std::uint64_t offset, std::uint64_t length, const std::string& what, ByteSink& sink);
+
+// write(2) until all of `data` is written (EINTR retried); Error "<name>: write failed: ..." otherwise.
+void write_all(int fd, const void* data, std::size_t size, const std::string& name);
 
 }  // namespace dockerdiff::archive
