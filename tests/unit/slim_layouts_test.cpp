@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dockerdiff/commands/slim.hpp"
@@ -423,9 +424,14 @@ TEST(SlimChainIds, SameDiffIdAtAnotherPositionIsKept) {
   const BaseAndApp fx;
   // The base's layers, but in the other order: no chain ID matches.
   const FixtureImage swapped{{"swapped:1"}, {fx.l1, fx.l0, fx.app}};
-  for (const auto layout : {FixtureLayout::legacy, FixtureLayout::oci}) {
+  // Compressed: read as a stream, the target first leaves out the layers the base has, then finds
+  // it needs them at these positions and reads them again.
+  for (const auto& [layout, compression] : {std::pair{FixtureLayout::legacy, Compression::none},
+                                            std::pair{FixtureLayout::oci, Compression::none},
+                                            std::pair{FixtureLayout::docker25, Compression::gzip},
+                                            std::pair{FixtureLayout::oci, Compression::zstd}}) {
     write_fixture_file(dir / "base.tar", {fx.base}, {.layout = layout});
-    write_fixture_file(dir / "app.tar", {swapped}, {.layout = layout});
+    write_fixture_file(dir / "app.tar", {swapped}, {.layout = layout, .archive_compression = compression});
     const auto out = run_slim_into(dir, {.targets = {dir / "app.tar"}, .bases = {dir / "base.tar"}});
     EXPECT_EQ(dropped_flags(report_image(out.report, "swapped:1")), (std::vector<bool>{false, false, false}));
     ASSERT_EQ(out.images.size(), 1U);

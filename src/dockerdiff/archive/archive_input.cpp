@@ -183,6 +183,7 @@ class TarArchiveInput final : public ArchiveInput {
   }
 
   std::string_view kind() const override { return "tar"; }
+  std::vector<std::string> unkept_digests() const override { return unkept_; }
 
   void copy_entry(std::size_t index, ByteSink& sink) override {
     const auto& entry = entries_.at(index);
@@ -296,10 +297,14 @@ class TarArchiveInput final : public ArchiveInput {
     });
     if (seen != entry.size) throw Error(name_ + ": " + entry.path, "unexpected end of data (truncated archive)");
     head.finish();
-    if (refused) return false;
+    if (refused) {
+      unkept_.push_back(*named);
+      return false;
+    }
     entry.digest = hash.digest();
     if (keep_ && !keep_(*entry.digest)) {
       keep = false;
+      unkept_.push_back(*entry.digest);
       // Give the space back at once (holes where the file system has them).
       ::fallocate(data_fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
                   static_cast<off_t>(entry.size));
@@ -347,6 +352,7 @@ class TarArchiveInput final : public ArchiveInput {
   KeepData keep_;
   std::vector<std::uint64_t> offsets_;  // of each entry's data in the plain stream
   std::vector<bool> kept_;              // whether data_fd_ holds it
+  std::vector<std::string> unkept_;     // digests of the entries it does not hold
 };
 
 class DirectoryInput final : public ArchiveInput {
@@ -477,7 +483,7 @@ std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name, KeepDat
   return std::make_unique<TarArchiveInput>(std::move(owned), std::move(name), size, std::move(keep));
 }
 
-std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name) {
+std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name, KeepData keep) {
   // O_NONBLOCK: a FIFO must not block the open; it is then refused as not a regular file.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw Error(name, errno_text());
@@ -486,7 +492,7 @@ std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path
     ::close(fd);
     throw Error(name, "not a regular file");
   }
-  return open_tar_archive(fd, std::move(name));
+  return open_tar_archive(fd, std::move(name), std::move(keep));
 }
 
 std::unique_ptr<ArchiveInput> open_layout_directory(const std::filesystem::path& path, std::string name) {

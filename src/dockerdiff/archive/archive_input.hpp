@@ -36,6 +36,8 @@ class ArchiveInput {
 
   // Streams entry `index`'s data (a regular file) into `sink`.
   virtual void copy_entry(std::size_t index, ByteSink& sink) = 0;
+  // The digests of the entries whose data was not kept (KeepData said no; copying one is an Error).
+  virtual std::vector<std::string> unkept_digests() const { return {}; }
 
  protected:
   explicit ArchiveInput(std::string name) : name_(std::move(name)) {}
@@ -60,7 +62,7 @@ using KeepData = std::function<bool(std::string_view digest)>;
 // and anything over the limits of limits.hpp (entries, name lengths, JSON documents, decompression).
 std::unique_ptr<ArchiveInput> open_tar_archive(int fd, std::string name, KeepData keep = {});
 // A regular file (a FIFO or anything else is refused).
-std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name);
+std::unique_ptr<ArchiveInput> open_tar_archive(const std::filesystem::path& path, std::string name, KeepData keep = {});
 
 // Opens an OCI image layout directory (index.json, oci-layout, blobs/). Files are opened beneath the
 // directory one path component at a time without following symlinks, so that nothing outside it is

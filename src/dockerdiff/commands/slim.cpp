@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -148,10 +149,25 @@ class CreatedDirectory {
 // Engine targets are read from the engine's `save` as it runs; the data of layers that no output
 // writes (dropped wherever they occur, by every target) is not kept on disk. Files are read first,
 // and engine images inspected, to know where each layer occurs.
+// Whether `input` left out data that the output needs after all (a layer of the bases' that this
+// target holds at another position, or keeps in another image).
+bool left_out_needed_data(const archive::ArchiveInput& input, const std::set<std::string>& dropped) {
+  const auto unkept = input.unkept_digests();
+  return std::any_of(unkept.begin(), unkept.end(), [&](const std::string& digest) { return !dropped.contains(digest); });
+}
+
+// Opens the targets with as little on disk as the write needs. An engine target is inspected
+// first and then saved through a pipe without the layers dropped everywhere. A file target read as
+// a stream (compressed) leaves out every layer that may be the bases' before its own layers are
+// known, and is read a second time in the rare case that one of them is needed; stdin cannot be
+// read again and keeps everything.
 std::vector<OpenedArchive> open_targets(const std::vector<Source>& sources, const image::BaseSet& bases) {
   std::vector<OpenedArchive> targets(sources.size());
   std::vector<std::vector<std::string>> layers;
   bool layers_known = true;
+  const archive::KeepData not_a_base_layer = [&bases](std::string_view digest) {
+    return !bases.may_hold_layer(std::string(digest));
+  };
   for (std::size_t i = 0; i < sources.size(); ++i) {
     if (const auto* ref = sources[i].engine_image()) {
       // An image the engine cannot inspect: everything is kept, and `save` says what is wrong.
@@ -162,7 +178,7 @@ std::vector<OpenedArchive> open_targets(const std::vector<Source>& sources, cons
       }
       continue;
     }
-    targets[i] = open_archive(sources[i]);
+    targets[i] = open_archive(sources[i], sources[i].is_stdin() ? archive::KeepData{} : not_a_base_layer);
     for (const auto& image : targets[i].images.images) {
       auto& diff_ids = layers.emplace_back();
       for (const auto& layer : image.layers) diff_ids.push_back(layer.diff_id);
@@ -171,7 +187,9 @@ std::vector<OpenedArchive> open_targets(const std::vector<Source>& sources, cons
   const auto dropped = layers_known ? plan::layers_dropped_everywhere(layers, bases) : std::set<std::string>{};
   const archive::KeepData keep = [&dropped](std::string_view digest) { return !dropped.contains(std::string(digest)); };
   for (std::size_t i = 0; i < sources.size(); ++i) {
-    if (sources[i].engine_image() != nullptr) targets[i] = open_archive(sources[i], keep);
+    if (sources[i].engine_image() != nullptr || left_out_needed_data(*targets[i].input, dropped)) {
+      targets[i] = open_archive(sources[i], keep);
+    }
   }
   return targets;
 }

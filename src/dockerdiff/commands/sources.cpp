@@ -90,7 +90,7 @@ std::unique_ptr<archive::ArchiveInput> open_input(const Source& source, const ar
   const auto status = fs::status(spec, error);
   if (error || !fs::exists(status)) throw Error(spec, "no such file or directory");
   if (fs::is_directory(status)) return archive::open_layout_directory(spec, spec);
-  return archive::open_tar_archive(fs::path(spec), spec);
+  return archive::open_tar_archive(fs::path(spec), spec, keep);
 }
 
 OpenedArchive open_archive(const Source& source, const archive::KeepData& keep) {

@@ -24,6 +24,7 @@ void BaseSet::add_chain_id(const std::string& base, const std::string& image_nam
 
 void BaseSet::add_image(const std::string& base, const std::string& image_name, const std::vector<std::string>& diff_ids) {
   for (const auto& chain_id : chain_ids(diff_ids)) add_chain_id(base, image_name, chain_id);
+  diff_ids_.insert(diff_ids.begin(), diff_ids.end());
 }
 
 void BaseSet::add_archive(const std::string& base, const ImageArchive& archive) {
@@ -88,6 +89,11 @@ HostBlob host_blob(const json& item, const std::string& base) {
 void BaseSet::add_blob(const HostBlob& blob) {
   auto& known = blobs_[blob.diff_id];
   if (std::find(known.begin(), known.end(), blob) == known.end()) known.push_back(blob);
+  blob_digests_.insert(blob.digest);
+}
+
+bool BaseSet::may_hold_layer(const std::string& digest) const {
+  return diff_ids_.contains(digest) || blob_digests_.contains(digest) || providers_.contains(digest);
 }
 
 std::vector<HostBlob> BaseSet::blobs_of(const std::string& diff_id) const {

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ class BaseSet {
   // classic stores, podman).
   std::vector<HostBlob> blobs_of(const std::string& diff_id) const;
 
+  // Whether a layer with this digest may be one the bases hold: one of their diff_ids or recorded
+  // blobs, or a chain ID (a bottom layer's chain ID is its diff_id). A target read as a stream may
+  // leave such layers out before its own layers are known (and read again if one is needed).
+  bool may_hold_layer(const std::string& digest) const;
+
   // The provider of a chain ID (the first base that has it), or nullptr.
   const Provider* find(const std::string& chain_id) const;
   std::size_t size() const { return providers_.size(); }
@@ -52,6 +58,8 @@ class BaseSet {
  private:
   std::map<std::string, Provider> providers_;
   std::map<std::string, std::vector<HostBlob>> blobs_;  // by diff_id
+  std::set<std::string> diff_ids_;                      // of every image added with its diff_ids
+  std::set<std::string> blob_digests_;                  // of every blob in blobs_
 };
 
 // The diff_ids of one image as `docker image inspect` / `podman image inspect` print it ("RootFS"
