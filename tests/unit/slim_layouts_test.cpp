@@ -441,6 +441,32 @@ TEST(SlimChainIds, SameDiffIdAtAnotherPositionIsKept) {
   }
 }
 
+// A compressed legacy target does not spool a large layer of a base layer's size while it is
+// hashed (its name gives no digest). One that is not the base's after all (another layer of the
+// same size, or the base's layer at another position) is read again and kept whole.
+TEST(SlimChainIds, ALayerOfABaseLayersSizeIsKeptWhenItIsNotTheBases) {
+  TempDir dir;
+  // Over the 1 MiB below which sizes are not guessed from; the same line lengths give the same size.
+  const auto base_layer = layer("basebig", 30000);
+  const auto other = layer("othrbig", 30000);
+  ASSERT_EQ(base_layer.size(), other.size());
+  ASSERT_GT(base_layer.size(), 1U << 20);
+  write_fixture_file(dir / "base.tar", {FixtureImage{{"base:1"}, {base_layer}}});
+  const FixtureImage on_base{{"app:1"}, {base_layer, other}};
+  const FixtureImage swapped{{"app:2"}, {other, base_layer}};
+  for (const auto& [image, dropped] : {std::pair{on_base, std::vector<bool>{true, false}},
+                                       std::pair{swapped, std::vector<bool>{false, false}}}) {
+    write_fixture_file(dir / "app.tar", {image}, {.archive_compression = Compression::gzip});
+    const auto out = run_slim_into(dir, {.targets = {dir / "app.tar"}, .bases = {dir / "base.tar"}});
+    EXPECT_EQ(dropped_flags(report_image(out.report, image.tags[0])), dropped);
+    ASSERT_EQ(out.images.size(), 1U);
+    for (std::size_t i = 0; i < 2; ++i) {
+      if (!dropped[i]) expect_whole_layer(out.contents, out.images[0].layer_paths[i], diff_id_of(image.layers[i]));
+    }
+    expect_reads_back(out.bytes, dropped[0] ? 1 : 2);
+  }
+}
+
 TEST(SlimChainIds, SameBottomDifferentSecondLayerDropsOnlyTheBottom) {
   TempDir dir;
   const BaseAndApp fx;

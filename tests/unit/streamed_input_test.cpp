@@ -102,10 +102,10 @@ TEST(StreamedInput, DataNotNeededIsNotKept) {
   const auto path = std::filesystem::path(::testing::TempDir()) / "streamed-keep.tar.gz";
   write_file(path, sample_tar(Compression::gzip));
   std::vector<std::string> asked;
-  const archive::KeepData keep = [&](std::string_view digest) {
+  const archive::KeepData keep{.digest = [&](std::string_view digest) {
     asked.emplace_back(digest);
     return digest != sha256_digest(kPlainBlob) && digest != sha256_digest(kOtherBlob);
-  };
+  }, .may_skip_by_size = {}};
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   const auto input = archive::open_tar_archive(fd, "app.tar.gz", keep);
@@ -117,6 +117,32 @@ TEST(StreamedInput, DataNotNeededIsNotKept) {
   // The blob path's digest is asked before its data (so it is never written), other.bin after.
   EXPECT_EQ(std::count(asked.begin(), asked.end(), sha256_digest(kPlainBlob)), 1);
   EXPECT_EQ(std::count(asked.begin(), asked.end(), sha256_digest(kOtherBlob)), 1);
+  std::filesystem::remove(path);
+}
+
+// A legacy layer (its name gives no digest) of a size the caller guesses is not needed is hashed
+// but not spooled, whatever its digest turns out to be; it is listed as unkept, so that the caller
+// can read again if it is needed after all. Other sizes are kept as before.
+TEST(StreamedInput, ALayerGuessedFromItsSizeIsHashedButNotKept) {
+  using archive::EntryType;
+  const auto path = std::filesystem::path(::testing::TempDir()) / "streamed-guess.tar.zst";
+  write_file(path, write_raw_tar({{"aaaa/layer.tar", kPlainBlob, EntryType::regular, {}},
+                                  {"bbbb/layer.tar", kOtherBlob, EntryType::regular, {}}},
+                                 Compression::zstd));
+  std::vector<std::uint64_t> sizes_asked;
+  const archive::KeepData keep{.digest = [](std::string_view) { return true; },
+                               .may_skip_by_size = [&](std::uint64_t size) {
+                                 sizes_asked.push_back(size);
+                                 return size == kPlainBlob.size();
+                               }};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const auto input = archive::open_tar_archive(fd, "app.tar.zst", keep);
+  EXPECT_EQ(sizes_asked, (std::vector<std::uint64_t>{kPlainBlob.size(), kOtherBlob.size()}));
+  EXPECT_EQ(input->entries()[0].digest, sha256_digest(kPlainBlob));
+  EXPECT_THROW(copied(*input, 0), Error);
+  EXPECT_EQ(copied(*input, 1), kOtherBlob);
+  EXPECT_EQ(input->unkept_digests(), (std::vector<std::string>{sha256_digest(kPlainBlob)}));
   std::filesystem::remove(path);
 }
 

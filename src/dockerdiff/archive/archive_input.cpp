@@ -284,8 +284,10 @@ class TarArchiveInput final : public ArchiveInput {
     Head head(name_, entry, document_bytes);
     const auto named = digest_named_by(entry.path);
     // Refused by its name: neither kept nor hashed (its digest is only ever compared with its name).
-    const bool refused = keep_ && named && !keep_(*named);
-    bool keep = !refused;
+    const bool refused = keep_ && named && !keep_.digest(*named);
+    // Guessed from its size: hashed but not spooled until the digest says it is needed.
+    const bool guessed = keep_ && !named && keep_.may_skip_by_size && keep_.may_skip_by_size(entry.size);
+    bool keep = !refused && !guessed;
     Sha256 hash;
     std::uint64_t seen = 0;
     stream.read_data([&](std::string_view block) {
@@ -302,7 +304,9 @@ class TarArchiveInput final : public ArchiveInput {
       return false;
     }
     entry.digest = hash.digest();
-    if (keep_ && !keep_(*entry.digest)) {
+    if (guessed) {
+      unkept_.push_back(*entry.digest);  // needed or not: the caller compares
+    } else if (keep_ && !keep_.digest(*entry.digest)) {
       keep = false;
       unkept_.push_back(*entry.digest);
       // Give the space back at once (holes where the file system has them).

@@ -48,10 +48,20 @@ class ArchiveInput {
   Compression compression_ = Compression::none;
 };
 
-// Whether the write pass may need the data of an entry with this sha256 digest ("sha256:<hex>"):
-// asked of a streamed archive's entries, before their data where the name gives the digest (an OCI
-// blob) and after. Data not needed is not kept on disk; copying such an entry is an Error.
-using KeepData = std::function<bool(std::string_view digest)>;
+// Which data of a streamed archive's entries the write pass may need; data not needed is not kept on
+// disk, and copying such an entry is an Error. Empty: everything is kept.
+struct KeepData {
+  // Whether the data of an entry with this sha256 digest ("sha256:<hex>") may be needed: asked
+  // before the data where the name gives the digest (an OCI blob), after it otherwise.
+  std::function<bool(std::string_view digest)> digest;
+  // Asked before the data of an entry whose name gives no digest (a legacy <v1id>/layer.tar):
+  // whether it may go unkept on a guess from its size alone, to spare spooling a large layer that
+  // is likely dropped. `digest` still decides once it is hashed; one needed after all is then
+  // listed by unkept_digests(), for the caller to read the input again. Empty: no guessing.
+  std::function<bool(std::uint64_t size)> may_skip_by_size;
+
+  explicit operator bool() const { return static_cast<bool>(digest); }
+};
 
 // Opens a tar archive, plain or gzip/zstd/xz/bzip2 compressed (detected from content), from a file
 // or a pipe; the file descriptor is taken over. A plain tar file is read in place (the catalog seeks

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstring>
 
 #include "dockerdiff/archive/decoder.hpp"
@@ -20,6 +22,8 @@ namespace {
 constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 constexpr std::size_t kChunks = 4;  // in flight between the two threads
 constexpr std::size_t kMagicBytes = 8;
+constexpr std::size_t kSmallPipeRead = std::size_t{128} << 10;
+constexpr auto kPipeFillWait = std::chrono::microseconds(500);
 
 // Thrown inside the thread when the reader has gone: not an error of the input.
 struct Stopped {};
@@ -31,6 +35,14 @@ DecodedStream::DecodedStream(int fd, std::string name, std::optional<std::uint64
   struct stat info {};
   pipe_ = ::fstat(fd_, &info) == 0 && !S_ISREG(info.st_mode);
   if (!pipe_) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (pipe_) {
+    // A pipe of a chunk's size: the writer (docker save) and this thread wake each other far less
+    // often than with 64 KiB. Best effort: not a pipe, or over /proc/sys/fs/pipe-max-size.
+    ::fcntl(fd_, F_SETPIPE_SZ, static_cast<int>(kChunkBytes));
+    // Non-blocking reads, so that poll() is called only when the pipe is empty (see read_some).
+    const int flags = ::fcntl(fd_, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK) == 0 && ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) == 0) blocking_flags_ = flags;
+  }
   for (std::size_t i = 0; i < kChunks; ++i) free_.emplace_back();
   // The thread inherits this thread's signal mask: interrupts stay with the interrupt thread.
   thread_ = std::thread([this] { run(); });
@@ -43,6 +55,7 @@ DecodedStream::~DecodedStream() {
   }
   changed_.notify_all();
   thread_.join();
+  if (blocking_flags_) ::fcntl(fd_, F_SETFL, *blocking_flags_);
 }
 
 std::uint64_t DecodedStream::bytes_read() const {
@@ -102,12 +115,14 @@ void DecodedStream::hand_over(Chunk chunk) {
   changed_.notify_all();
 }
 
-// Up to `size` bytes (fewer only at the end of the input). A pipe is polled, so that a reader that
-// gave up is noticed even while the writer is silent.
+// Up to `size` bytes (fewer only at the end of the input). An empty pipe is polled with a timeout,
+// so that a reader that gave up is noticed even while the writer is silent (a pipe that could not
+// be made non-blocking is polled before every read).
 std::size_t DecodedStream::read_some(char* data, std::size_t size) {
   std::size_t got = 0;
+  bool wait = pipe_ && !blocking_flags_;
   while (got < size) {
-    if (pipe_) {
+    if (wait) {
       pollfd ready{fd_, POLLIN, 0};
       const int polled = ::poll(&ready, 1, 200);
       {
@@ -115,17 +130,27 @@ std::size_t DecodedStream::read_some(char* data, std::size_t size) {
         if (stop_) throw Stopped{};
       }
       if (polled == 0 || (polled < 0 && errno == EINTR)) continue;
+      wait = pipe_ && !blocking_flags_;
     }
     const auto n = ::read(fd_, data + got, size - got);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        wait = true;
+        continue;
+      }
       throw Error(name_, "read failed: " + errno_text());
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
     const std::lock_guard lock(mutex_);
     read_ += static_cast<std::uint64_t>(n);
-    if (pipe_) break;  // hand over what a pipe has, rather than wait for a full chunk
+    if (pipe_) {
+      // A writer slower than this thread (docker save) leaves a little at a time: waiting a
+      // moment lets it fill the pipe, so that neither side is woken for every 32 KiB it writes.
+      if (static_cast<std::size_t>(n) < kSmallPipeRead) std::this_thread::sleep_for(kPipeFillWait);
+      break;  // hand over what a pipe has, rather than wait for a full chunk
+    }
   }
   return got;
 }
@@ -164,7 +189,7 @@ void DecodedStream::produce() {
   }
 
   const auto decoder = make_decoder(compression, name_);
-  std::vector<char> input = std::move(chunk);
+  Chunk input = std::move(chunk);
   auto out = take_free();
   std::uint64_t decoded = 0;
   const Decoder::Emit emit = [&](const void* data, std::size_t size) {

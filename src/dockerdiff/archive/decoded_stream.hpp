@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "dockerdiff/archive/compression.hpp"
@@ -37,7 +38,23 @@ class DecodedStream {
   std::uint64_t bytes_read() const;
 
  private:
-  using Chunk = std::vector<char>;
+  // Bytes left uninitialized by resize(): a chunk is filled by read() or the decoder right after.
+  template <typename T>
+  struct UninitializedAllocator : std::allocator<T> {
+    template <typename U>
+    struct rebind {
+      using other = UninitializedAllocator<U>;
+    };
+    template <typename U>
+    void construct(U* at) noexcept {
+      ::new (static_cast<void*>(at)) U;
+    }
+    template <typename U, typename... Args>
+    void construct(U* at, Args&&... args) {
+      ::new (static_cast<void*>(at)) U(std::forward<Args>(args)...);
+    }
+  };
+  using Chunk = std::vector<char, UninitializedAllocator<char>>;
 
   void run();
   void produce();
@@ -49,6 +66,8 @@ class DecodedStream {
   std::string name_;
   std::optional<std::uint64_t> stored_size_;
   bool pipe_ = false;
+  // A pipe's file status flags before this stream made it non-blocking (restored when done).
+  std::optional<int> blocking_flags_;
   Compression compression_ = Compression::none;
 
   mutable std::mutex mutex_;

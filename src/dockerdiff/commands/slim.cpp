@@ -165,9 +165,12 @@ std::vector<OpenedArchive> open_targets(const std::vector<Source>& sources, cons
   std::vector<OpenedArchive> targets(sources.size());
   std::vector<std::vector<std::string>> layers;
   bool layers_known = true;
-  const archive::KeepData not_a_base_layer = [&bases](std::string_view digest) {
-    return !bases.may_hold_layer(std::string(digest));
-  };
+  // A legacy layer is known by its digest only once read: one of a base layer's size is not
+  // spooled meanwhile (small ones cost little to keep, and empty-ish layers share sizes often).
+  constexpr std::uint64_t kGuessFromSizeAbove = 1 << 20;
+  const archive::KeepData not_a_base_layer{
+      .digest = [&bases](std::string_view digest) { return !bases.may_hold_layer(std::string(digest)); },
+      .may_skip_by_size = [&bases](std::uint64_t size) { return size > kGuessFromSizeAbove && bases.has_layer_of_size(size); }};
   for (std::size_t i = 0; i < sources.size(); ++i) {
     if (const auto* ref = sources[i].engine_image()) {
       // An image the engine cannot inspect: everything is kept, and `save` says what is wrong.
@@ -185,7 +188,8 @@ std::vector<OpenedArchive> open_targets(const std::vector<Source>& sources, cons
     }
   }
   const auto dropped = layers_known ? plan::layers_dropped_everywhere(layers, bases) : std::set<std::string>{};
-  const archive::KeepData keep = [&dropped](std::string_view digest) { return !dropped.contains(std::string(digest)); };
+  const archive::KeepData keep{.digest = [&dropped](std::string_view digest) { return !dropped.contains(std::string(digest)); },
+                                .may_skip_by_size = {}};
   for (std::size_t i = 0; i < sources.size(); ++i) {
     if (sources[i].engine_image() != nullptr || left_out_needed_data(*targets[i].input, dropped)) {
       targets[i] = open_archive(sources[i], keep);

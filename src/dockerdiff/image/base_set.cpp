@@ -30,7 +30,14 @@ void BaseSet::add_image(const std::string& base, const std::string& image_name, 
 void BaseSet::add_archive(const std::string& base, const ImageArchive& archive) {
   for (const auto& image : archive.images) {
     std::vector<std::string> ids;
-    for (const auto& layer : image.layers) ids.push_back(layer.diff_id);
+    for (const auto& layer : image.layers) {
+      ids.push_back(layer.diff_id);
+      // The tar's own size where the blob is the tar (legacy, or an uncompressed blob); a slim
+      // archive's emptied layer still has it in its descriptor (OCI) or not at all (legacy: 0).
+      const bool uncompressed = layer.blob_digest.empty() || layer.blob_digest == layer.diff_id;
+      const auto size = layer.descriptor_size.value_or(layer.size);
+      if (uncompressed && size > 0) layer_sizes_.insert(size);
+    }
     add_image(base, image.display_name(), ids);
   }
 }

@@ -50,6 +50,10 @@ class BaseSet {
   // blobs, or a chain ID (a bottom layer's chain ID is its diff_id). A target read as a stream may
   // leave such layers out before its own layers are known (and read again if one is needed).
   bool may_hold_layer(const std::string& digest) const;
+  // Whether a base archive holds an uncompressed layer tar of exactly this many bytes (a layer
+  // tar's size is the same wherever it is saved): a guess that a layer may be the bases' before
+  // its digest is known. Inventories and engine bases give no sizes.
+  bool has_layer_of_size(std::uint64_t size) const { return layer_sizes_.contains(size); }
 
   // The provider of a chain ID (the first base that has it), or nullptr.
   const Provider* find(const std::string& chain_id) const;
@@ -60,6 +64,7 @@ class BaseSet {
   std::map<std::string, std::vector<HostBlob>> blobs_;  // by diff_id
   std::set<std::string> diff_ids_;                      // of every image added with its diff_ids
   std::set<std::string> blob_digests_;                  // of every blob in blobs_
+  std::set<std::uint64_t> layer_sizes_;                 // of base archives' uncompressed layer tars
 };
 
 // The diff_ids of one image as `docker image inspect` / `podman image inspect` print it ("RootFS"
