@@ -25,8 +25,11 @@ for run in dynamic static; do
   example_inventories "$work/$run"
 done
 (cd "$work/dynamic" && run_example "$DOCKERDIFF")
-# --network none: the tool needs none. The container's only file is /dockerdiff (no shell, no /tmp).
-(cd "$work/static" && run_example dk run --rm --network none -v "$work/static:/work" -w /work "$image" /dockerdiff)
+# --network none: the tool needs none. The container's only file is /dockerdiff: no shell and no
+# /tmp, so TMPDIR names a directory of the mounted work directory (verify spools a compressed
+# archive's blobs to temporary files).
+mkdir -p "$work/static/tmp"
+(cd "$work/static" && run_example dk run --rm --network none -v "$work/static:/work" -w /work -e TMPDIR=/work/tmp "$image" /dockerdiff)
 expect_example_ran "$work/dynamic"
 expect_example_ran "$work/static"
 expect_same_results "$work/dynamic" "$work/static" "static in an empty root against the dynamic build"
