@@ -12,10 +12,10 @@
 set(DOCKERDIFF_STATIC_PREFIX /opt/dockerdiff-static CACHE PATH
     "Where scripts/install-static-isal put libisal.a (under <prefix>/<multiarch triplet>/lib)")
 
-# libarchive.a's own dependencies: only those the archive members dockerdiff pulls in need (tar
-# read, pax write, the zstd write filter; checked by linking). Its other features (xar through
-# libxml2, encrypted zip through nettle/OpenSSL, ACLs through libacl, lz4, b2) stay out: their
-# members are never linked, so neither are their libraries.
+# libarchive.a's own dependencies (its .pc's Libs.private) as far as the members dockerdiff pulls
+# in need them (found by linking): zstd, xz, bzip2, zlib; libacl, lz4 and libb2 are never
+# referenced. libxml2 (with ICU) and nettle are referenced only by writers dockerdiff never uses,
+# which the pax writer drags in: src/static/libarchive_left_out.cpp stands in for them.
 set(dockerdiff_static_names archive isal zstd lzma bz2 z crypto)
 set(dockerdiff_static_paths)
 foreach(name IN LISTS dockerdiff_static_names)
