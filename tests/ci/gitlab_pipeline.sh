@@ -12,7 +12,10 @@
 #                   the template it includes itself
 #   use-dotenv      a later job that needs slim-path: gets the dotenv variables and the artifact
 # checked: each job's artifacts (slim archive, report, summary), dotenv values equal to the report,
-# metrics lines, and the slim archives pass dockerdiff verify. Then the component included with
+# metrics lines, and the slim archives pass dockerdiff verify; each job's image (--preview): the
+# dockerdiff image of the release with its entrypoint reset, debian:12 where the job sets it. The
+# template's job script in the dockerdiff image's environment (busybox sh and applets, dockerdiff on
+# PATH, no jq, no bash): dotenv and metrics as jq would write them. Then the component included with
 # component: in a project laid out as a catalog project, and the README's two GitLab blocks,
 # include rewritten to local:, run as they are.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -93,6 +96,7 @@ slim-source:
     DOCKERDIFF_REPO: $DD_TEST_REPO
     DOCKERDIFF_REF: dd-test
     DOCKERDIFF_BUILD_DEPS: skip
+    DOCKERDIFF_IMAGE: debian:12 # the from-source image (the shell executor runs here)
 
 use-dotenv:
   stage: use
@@ -170,6 +174,20 @@ expect_grep "use-dotenv: the dotenv variables" "$work/pipeline.log" \
   "dotenv saved=$(report_value "$path_report" saved_bytes) ratio=$(report_value "$path_report" saved_ratio) slim=out/path.slim.tar report=out/path.report.json"
 expect_grep "slim-path: dockerdiff from PATH" "$work/pipeline.log" "slim-path > dockerdiff 0.1.0"
 
+# The image each job would run in (the shell executor ignores it): the dockerdiff image of the
+# pinned release, its entrypoint reset, unless the job sets DOCKERDIFF_IMAGE (slim-source).
+note "images: the merged configuration (gitlab-ci-local --preview)"
+(cd "$repo" && "$TOOLS_BIN/gitlab-ci-local" --preview --home "$repo.glci-home" "${vars[@]}") >"$work/preview.yml" 2>"$work/preview.err" ||
+  { cat "$work/preview.err" >&2; fail "gitlab-ci-local --preview failed"; }
+for job in slim-component slim-matrix slim-path slim-source; do
+  # shellcheck disable=SC2016 # the variable as the job has it
+  expect_eq "$job: image" "$(yaml_tool get "$work/preview.yml" "$job" image)" '{"name":"$DOCKERDIFF_IMAGE","entrypoint":[""]}'
+done
+for job in slim-component slim-matrix slim-path; do
+  expect_eq "$job: DOCKERDIFF_IMAGE" "$(yaml_tool get "$work/preview.yml" "$job" variables DOCKERDIFF_IMAGE)" '"ghcr.io/OWNER/dockerdiff:0.1.0"'
+done
+expect_eq "slim-source: DOCKERDIFF_IMAGE" "$(yaml_tool get "$work/preview.yml" slim-source variables DOCKERDIFF_IMAGE)" '"debian:12"'
+
 note "slim-source: built from source (stubbed cmake)"
 expect_grep "slim-source: build message" "$work/pipeline.log" "building dd-test of file://$srcrepo"
 expect_eq "slim-source: cmake calls" "$(wc -l <"$cmake_log")" 2
@@ -181,6 +199,60 @@ note "slim-source again: from the job cache, no build"
 glci "$repo" "$work/source-again.log" "${vars[@]}" slim-source || { cat "$work/source-again.log" >&2; fail "slim-source failed the second time"; }
 expect_grep "slim-source again: cached" "$work/source-again.log" "using the cached build of dd-test"
 expect_eq "slim-source again: cmake calls" "$(wc -l <"$cmake_log")" 2
+
+# The default image (ghcr.io/OWNER/dockerdiff, built by scripts/build-image): the static dockerdiff
+# on PATH and busybox as /bin/sh, no bash, no jq. The template's job script as that image's shell
+# runs it: busybox sh, a PATH of busybox applets and dockerdiff only, the variables the job has.
+note "the job script in the dockerdiff image's environment: busybox sh, no jq"
+command -v busybox >/dev/null 2>&1 || fail "busybox not found (scripts/install-deps installs busybox-static)"
+image_bin=$work/image-env/bin
+mkdir -p "$image_bin"
+for applet in $(busybox --list); do ln -s "$(command -v busybox)" "$image_bin/$applet"; done
+ln -s "$DOCKERDIFF" "$image_bin/dockerdiff"
+if [ -e "$image_bin/jq" ] || [ -e "$image_bin/bash" ]; then fail "the image's PATH must have no jq and no bash"; fi
+job_script=$work/image-env/job.sh
+yaml_tool job-script "$SRC/ci/gitlab/dockerdiff.gitlab-ci.yml" .dockerdiff-slim >"$job_script"
+image_ws=$work/image-env/project
+mkdir -p "$image_ws/images"
+cp "$EXAMPLES/app.tar.gz" "$EXAMPLES/base.tar.gz" "$image_ws/images/"
+cp "$EXAMPLES/app.tar.gz" "$image_ws/images/app \"1\".tar.gz" # a label value to escape
+(cd "$image_ws" && env -i PATH="$image_bin" HOME="$image_ws" \
+  DOCKERDIFF_TARGET='images/app "1".tar.gz' DOCKERDIFF_BASE=images/base.tar.gz DOCKERDIFF_OUTPUT=dockerdiff/job.slim.tar \
+  DOCKERDIFF_REPORT=dockerdiff/job.report.json DOCKERDIFF_SUMMARY=dockerdiff/job.summary.md DOCKERDIFF_COMPRESS=none \
+  DOCKERDIFF_LAYOUT=auto DOCKERDIFF_BIN= DOCKERDIFF_REPO=https://example.invalid/dockerdiff.git DOCKERDIFF_REF=v0.0.0 \
+  busybox sh ../job.sh) >"$work/image-env.log" 2>&1 ||
+  { cat "$work/image-env.log" >&2; fail "the job script failed in the image's environment"; }
+image_report=$image_ws/dockerdiff/job.report.json
+expect_eq "image env: dotenv" "$(cat "$image_ws/dockerdiff.env")" "$(printf '%s\n' \
+  "DOCKERDIFF_SAVED_BYTES=$(report_value "$image_report" saved_bytes)" "DOCKERDIFF_SAVED_RATIO=$(report_value "$image_report" saved_ratio)" \
+  "DOCKERDIFF_SLIM_PATH=dockerdiff/job.slim.tar" "DOCKERDIFF_REPORT_PATH=dockerdiff/job.report.json")"
+expect_eq "image env: metrics (the label escaped as jq's @json would)" "$(cat "$image_ws/dockerdiff.metrics.txt")" "$(jq -r '
+  "dockerdiff_input_bytes{image=\("images/app \"1\".tar.gz" | @json)} \(.input_bytes)",
+  "dockerdiff_output_bytes{image=\("images/app \"1\".tar.gz" | @json)} \(.output_bytes)",
+  "dockerdiff_saved_bytes{image=\("images/app \"1\".tar.gz" | @json)} \(.saved_bytes)",
+  "dockerdiff_saved_ratio{image=\("images/app \"1\".tar.gz" | @json)} \(.saved_ratio)"' "$image_report")"
+expect_grep "image env: dockerdiff from PATH" "$work/image-env.log" "dockerdiff 0.1.0"
+"$DOCKERDIFF" verify "$image_ws/dockerdiff/job.slim.tar" -b "$image_ws/images/base.tar.gz" >/dev/null 2>&1 || fail "image env: the slim archive is not sound"
+note "image env: saved $(report_value "$image_report" saved_bytes) bytes; dotenv and metrics without jq"
+# A report without the numbers (not dockerdiff's) fails the job with one line, not empty values.
+sed 's/^  "saved_ratio"/  "saved_share"/' "$image_report" >"$work/image-env/odd.json"
+# A stand-in dockerdiff that writes that report (and an empty summary).
+cat >"$work/image-env/odd-dockerdiff" <<STUB
+#!/bin/sh
+[ "\$1" != --version ] || { echo "dockerdiff 0.1.0"; exit 0; }
+while [ \$# -gt 0 ]; do
+  case \$1 in --report) cp '$work/image-env/odd.json' "\$2" ;; --summary) : >"\$2" ;; esac
+  shift
+done
+STUB
+chmod +x "$work/image-env/odd-dockerdiff"
+status=0
+(cd "$image_ws" && env -i PATH="$image_bin" HOME="$image_ws" DOCKERDIFF_TARGET=images/app.tar.gz DOCKERDIFF_BASE=images/base.tar.gz \
+  DOCKERDIFF_OUTPUT=odd/job.slim.tar DOCKERDIFF_REPORT=odd/job.report.json DOCKERDIFF_SUMMARY=odd/job.summary.md \
+  DOCKERDIFF_COMPRESS=none DOCKERDIFF_LAYOUT=auto DOCKERDIFF_BIN="$work/image-env/odd-dockerdiff" \
+  busybox sh ../job.sh) >"$work/image-env-odd.log" 2>&1 || status=$?
+[ "$status" != 0 ] || { cat "$work/image-env-odd.log" >&2; fail "image env: a report without saved_ratio passed"; }
+expect_grep "image env: no number" "$work/image-env-odd.log" "dockerdiff job: odd/job.report.json has no number saved_ratio (not a dockerdiff report?)"
 
 # The component: entry point. A project laid out as a catalog project (the component in templates/
 # at its root, the template at the path the component includes) includes its own component at the

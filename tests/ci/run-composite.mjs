@@ -7,8 +7,12 @@
 // `shell: bash`) and its env: evaluated, with GITHUB_ACTION_PATH, a fresh GITHUB_OUTPUT per step
 // (read back as the step's outputs), and the caller's GITHUB_STEP_SUMMARY and RUNNER_TEMP; a
 // `uses:` step is not run, only recorded with its evaluated with: (there is no actions/cache here).
-// Expressions: inputs.X, steps.ID.outputs.X, github.action_path, runner.temp, 'literals', == and
-// != in if:; anything else is an error, so that the simulation never silently differs.
+// Expressions: inputs.X, steps.ID.outputs.X, github.action_path, github.action_ref,
+// github.action_repository, runner.temp, 'literals', == and != in if:; anything else is an error,
+// so that the simulation never silently differs. The action's ref and repository (as in
+// `uses: REPOSITORY/path@REF`) come from this script's GITHUB_ACTION_REF and
+// GITHUB_ACTION_REPOSITORY; as the real runner does for a composite action (actions/runner#2473),
+// the steps get those two variables empty: only the expressions have them.
 // RESULT_JSON gets {outputs, steps: [{id, uses?, with?, skipped?, outputs?}], failed, exitCode}.
 import { createRequire } from "node:module";
 import { spawnSync } from "node:child_process";
@@ -35,7 +39,11 @@ const stepOutputs = {};
 const context = {
   inputs,
   steps: stepOutputs,
-  github: { action_path: path.resolve(actionDir) },
+  github: {
+    action_path: path.resolve(actionDir),
+    action_ref: process.env.GITHUB_ACTION_REF ?? "",
+    action_repository: process.env.GITHUB_ACTION_REPOSITORY ?? "",
+  },
   runner: { temp: process.env.RUNNER_TEMP },
 };
 
@@ -99,7 +107,13 @@ for (const [index, step] of (action.runs.steps ?? []).entries()) {
   const scriptFile = path.join(process.env.RUNNER_TEMP, `github-step-${id}-${process.pid}.sh`);
   fs.writeFileSync(outputFile, "");
   fs.writeFileSync(scriptFile, String(step.run));
-  const env = { ...process.env, GITHUB_ACTION_PATH: context.github.action_path, GITHUB_OUTPUT: outputFile };
+  const env = {
+    ...process.env,
+    GITHUB_ACTION_PATH: context.github.action_path,
+    GITHUB_ACTION_REF: "",
+    GITHUB_ACTION_REPOSITORY: "",
+    GITHUB_OUTPUT: outputFile,
+  };
   for (const [k, v] of Object.entries(step.env ?? {})) env[k] = interpolate(v);
   const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], { env, stdio: "inherit" });
   stepOutputs[id] = { outputs: readOutputs(outputFile) };

@@ -5,7 +5,8 @@
 #   script of the GitLab template (POSIX sh: the job's image may lack bash; the component includes
 #   the template and has no script of its own)
 #   the scripts that action.yml and the template run directly are executable
-#   the pinned ref of the GitLab files is v<the project's version>
+#   the pinned ref of the GitLab files is v<the project's version>, their image that version's
+#   dockerdiff image with the entrypoint reset, and the job script needs no jq
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
@@ -36,3 +37,12 @@ version=$(sed -n 's/^project(dockerdiff VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeL
 expect_grep "the template's pinned ref" "$template" "DOCKERDIFF_REF: v$version"
 [ "$(grep -c "default: v$version\$" "$component")" = 1 ] || fail "the component's input ref must default to v$version"
 note "pinned ref: v$version"
+# The job runs in the dockerdiff image of that release, its entrypoint (dockerdiff) reset for the
+# runner's shell.
+# shellcheck disable=SC2016 # the variable as the template writes it
+expect_eq "the template's job image" "$(yaml_tool get "$template" .dockerdiff-slim image)" '{"name":"$DOCKERDIFF_IMAGE","entrypoint":[""]}'
+expect_eq "the template's pinned image" "$(yaml_tool get "$template" .dockerdiff-slim variables DOCKERDIFF_IMAGE)" "\"ghcr.io/OWNER/dockerdiff:$version\""
+[ "$(grep -c "default: ghcr.io/OWNER/dockerdiff:$version\$" "$component")" = 1 ] || fail "the component's input image must default to ghcr.io/OWNER/dockerdiff:$version"
+note "pinned image: ghcr.io/OWNER/dockerdiff:$version, entrypoint reset"
+# The job script needs no jq (the dockerdiff image has none).
+if yaml_tool job-script "$template" .dockerdiff-slim | grep -qw jq; then fail "the job script of $template uses jq: the dockerdiff image has none"; fi

@@ -1,6 +1,7 @@
 // YAML queries of the ci tests, with the pinned js-yaml of tests/ci/node_modules.
 //
 //   node yaml-tool.mjs job-script FILE JOB          the job's script lines as one POSIX sh script
+//   node yaml-tool.mjs get FILE KEY...                the value at KEY... of the last document, as JSON
 //   node yaml-tool.mjs run-blocks WORKFLOW DIR      each run: block as DIR/<job>-<n>.sh (${{ }} -> X)
 //   node yaml-tool.mjs check-action ACTION_YML [WORKFLOW...]
 //       action.yml: run: steps take inputs only through env:, outputs name existing steps;
@@ -29,6 +30,16 @@ switch (command) {
     const lines = [].concat(spec.before_script ?? [], spec.script ?? []);
     if (lines.length === 0) die(`${file}: job ${job} has no script`);
     process.stdout.write(["#!/bin/sh", ...lines.flat()].join("\n") + "\n");
+    break;
+  }
+  case "get": {
+    const [file, ...keys] = args;
+    let value = lastDoc(file);
+    for (const key of keys) {
+      value = value?.[key];
+      if (value === undefined) die(`${file}: no ${keys.join(".")}`);
+    }
+    process.stdout.write(JSON.stringify(value) + "\n");
     break;
   }
   case "run-blocks": {

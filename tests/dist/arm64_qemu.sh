@@ -3,8 +3,8 @@
 # may not be registered), slims, restores, verifies and checks the bundled example exactly as the
 # amd64 static executable does: the same archives and messages, byte for byte (but for ISA-L's
 # gzip level 1, see below).
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=static_lib.sh
+source "$(dirname "$0")/static_lib.sh"
 command -v qemu-aarch64-static >/dev/null 2>&1 || fail "qemu-aarch64-static is not installed (scripts/install-deps)"
 amd64=$(static_exe amd64)
 arm64=$(static_exe arm64)

@@ -4,8 +4,8 @@
 # example, with the same archives and messages, byte for byte, as the dynamic build ($DOCKERDIFF).
 # check reads an inventory file: there is no engine CLI inside. Runs on the engine tests' private
 # Docker 20.10 (tests/engine; fixture dockerdiff_engine).
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=static_lib.sh
+source "$(dirname "$0")/static_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../engine/lib.sh
 source "$(dirname "$0")/../engine/lib.sh"
 use_engine docker20

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # file.sh: `file` calls both static executables statically linked, for their architecture.
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=static_lib.sh
+source "$(dirname "$0")/static_lib.sh"
 command -v file >/dev/null 2>&1 || fail "file is not installed (scripts/install-deps)"
 for spec in "amd64 x86-64" "arm64 ARM aarch64"; do
   arch=${spec%% *}
