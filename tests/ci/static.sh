@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Static checks of ci/:
-#   ShellCheck on every script of ci/, tests/ci/, tests/shell/ (the shared assertions), tests/dist/ and
-#   scripts/install-ci-tools, and on the job script of the GitLab template (POSIX sh: the job's
-#   image may lack bash; the component includes the template and has no script of its own)
+#   ShellCheck on every script of ci/, tests/ci/, tests/shell/ (the shared assertions), tests/dist/,
+#   scripts/install-ci-tools, scripts/build-static and scripts/install-static-isal, and on the job
+#   script of the GitLab template (POSIX sh: the job's image may lack bash; the component includes
+#   the template and has no script of its own)
 #   the scripts that action.yml and the template run directly are executable
 #   the pinned ref of the GitLab files is v<the project's version>, their image that version's
 #   dockerdiff image with the entrypoint reset, and the job script needs no jq
@@ -12,7 +13,7 @@ require_tools
 work=$(fresh_work)
 
 mapfile -t scripts < <(cd "$SRC" && find ci tests/ci tests/shell tests/dist -name node_modules -prune -o -name '*.sh' -type f -print | sort)
-scripts+=(scripts/install-ci-tools)
+scripts+=(scripts/install-ci-tools scripts/build-static scripts/install-static-isal)
 (cd "$SRC" && shellcheck -x "${scripts[@]}") || fail "shellcheck: ${scripts[*]}"
 note "shellcheck: ${#scripts[@]} scripts"
 
