@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Static checks of ci/:
 #   ShellCheck on every script of ci/, tests/ci/, tests/shell/ (the shared assertions), tests/dist/,
-#   scripts/install-ci-tools, scripts/build-static and scripts/install-static-isal, and on the job
+#   scripts/install-ci-tools, scripts/build-static, scripts/install-static-isal and scripts/build-image, and on the job
 #   script of the GitLab template (POSIX sh: the job's image may lack bash; the component includes
 #   the template and has no script of its own)
 #   the scripts that action.yml and the template run directly are executable
@@ -13,7 +13,7 @@ require_tools
 work=$(fresh_work)
 
 mapfile -t scripts < <(cd "$SRC" && find ci tests/ci tests/shell tests/dist -name node_modules -prune -o -name '*.sh' -type f -print | sort)
-scripts+=(scripts/install-ci-tools scripts/build-static scripts/install-static-isal)
+scripts+=(scripts/install-ci-tools scripts/build-static scripts/install-static-isal scripts/build-image)
 (cd "$SRC" && shellcheck -x "${scripts[@]}") || fail "shellcheck: ${scripts[*]}"
 note "shellcheck: ${#scripts[@]} scripts"
 
