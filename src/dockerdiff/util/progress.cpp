@@ -61,7 +61,12 @@ void write_all(int fd, std::string_view text) {
 std::string duration_text(double seconds) {
   const auto total = static_cast<std::uint64_t>(seconds + 0.5);
   if (total < 60) return std::to_string(total) + "s";
-  const auto two_digits = [](std::uint64_t n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+  // Appended, not `"0" + std::to_string(n)`: GCC 12 warns (-Wrestrict, a false positive) on that at -O3.
+  const auto two_digits = [](std::uint64_t n) {
+    std::string text = n < 10 ? "0" : "";
+    text += std::to_string(n);
+    return text;
+  };
   if (total < 3600) return std::to_string(total / 60) + "m" + two_digits(total % 60) + "s";
   return std::to_string(total / 3600) + "h" + two_digits(total / 60 % 60) + "m";
 }
