@@ -7,8 +7,6 @@
 source "$(dirname "$0")/lib.sh"
 
 dir=$DOCKERDIFF_DIST_WORK/deb
-rm -rf "$dir"
-mkdir -p "$dir"
 SECONDS=0
 make_package DEB "$dir"
 arch=$(debian_arch)

@@ -32,9 +32,11 @@ work_dir() {
 # build computes it from CMAKE_SYSTEM_PROCESSOR; this is the independent answer).
 debian_arch() { dpkg --print-architecture; }
 
-# make_package GENERATOR DIR: cpack of the build tree into DIR (its log in DIR/cpack.log).
+# make_package GENERATOR DIR: cpack of the build tree into DIR, emptied first (its log in DIR/cpack.log).
 make_package() {
   local log=$2/cpack.log
+  rm -rf "$2"
+  mkdir -p "$2"
   [ -f "$DOCKERDIFF_BUILD_DIR/CPackConfig.cmake" ] || fail "no CPackConfig.cmake in $DOCKERDIFF_BUILD_DIR"
   if ! "$CPACK_COMMAND" --config "$DOCKERDIFF_BUILD_DIR/CPackConfig.cmake" -G "$1" -B "$2" >"$log" 2>&1; then
     cat "$log" >&2

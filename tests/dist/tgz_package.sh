@@ -6,8 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 
 dir=$DOCKERDIFF_DIST_WORK/tgz
-rm -rf "$dir"
-mkdir -p "$dir"
 SECONDS=0
 make_package TGZ "$dir"
 name=dockerdiff-${DOCKERDIFF_VERSION}-linux-$(debian_arch)
