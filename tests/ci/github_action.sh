@@ -261,8 +261,10 @@ expect_refused bad-missing-target "$msg" "{\"target\": \"missing.tar\", \"base\"
 msg=$(tool_message bad-unreadable-base slim app.tar.gz -b junk.tar)
 case $msg in "dockerdiff: junk.tar: "*) ;; *) fail "unexpected message of the tool for an unreadable base: $msg" ;; esac
 expect_refused bad-unreadable-base "$msg" "{\"target\": \"app.tar.gz\", \"base\": \"junk.tar\", \"install\": \"path\", \"dockerdiff-path\": $bin_json}"
-# A docker:REF target names the default output after the image; a docker that fails (a stub:
-# no daemon here) fails the job with dockerdiff's message about it.
+# A docker:REF target names the default output after the image; a docker that fails (a stub;
+# DOCKER_HOST names a socket with no daemon, so dockerdiff runs the CLI) fails the job with
+# dockerdiff's message about it.
+export DOCKER_HOST=unix://$work/no-daemon.sock
 docker_stub=$work/docker-stub
 mkdir -p "$docker_stub"
 printf '#!/bin/sh\necho "Cannot connect to the Docker daemon (stub)" >&2\nexit 1\n' >"$docker_stub/docker"

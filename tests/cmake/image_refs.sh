@@ -25,6 +25,8 @@ case $mode in
     mkdir -p "$work/bin" "$work/store" "$work/context"
     ln -s "$CMAKE_TESTS_DIR/stand-in-engine.sh" "$work/bin/$engine"
     export PATH=$work/bin:$PATH STAND_IN_STORE=$work/store
+    # No daemon at DOCKER_HOST: dockerdiff reads docker:REF through the (stand-in) CLI.
+    export DOCKER_HOST=unix://$work/no-daemon.sock
     sample_bases=$work/inputs/base.tar.gz
     dropped=2
     # The image and its change: the same app in another file (another ID).

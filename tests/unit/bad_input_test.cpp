@@ -761,7 +761,9 @@ class IndirectInputTest : public ::testing::Test {
   void fake_docker(const std::string& body) const { fx::write_script(bin_ / "docker", body); }
 
   RunResult run(const std::vector<std::string>& args, const fs::path& stdin_path = "/dev/null") const {
-    return run_tool(work_, args, {fx::path_with(bin_), "TMPDIR=" + tmp_.string()}, stdin_path);
+    // No daemon at DOCKER_HOST: docker:REF goes through the stand-in CLI.
+    return run_tool(work_, args, {fx::path_with(bin_), "TMPDIR=" + tmp_.string(), "DOCKER_HOST=unix://" + (root_ / "no-daemon.sock").string()},
+                    stdin_path);
   }
 
   void expect_failure(const RunResult& result, const std::vector<std::string>& parts) const {

@@ -97,11 +97,12 @@ class FaultsTest : public ::testing::Test {
     fx::write_file(work_ / "app.tar", fx::write_fixture({{{"app:1"}, {fx::sample_base_layer(), fx::sample_app_layer()}}}));
   }
 
-  // A run in the work directory, with TMPDIR the test's own and bin/ first on PATH.
+  // A run in the work directory, with TMPDIR the test's own and bin/ first on PATH; no daemon at
+  // DOCKER_HOST, so that docker:REF goes through the stand-in CLI.
   fx::RunOptions options() const {
     fx::RunOptions o;
     o.cwd = work_;
-    o.env = {"TMPDIR=" + tmp_.string(), fx::path_with(bin_)};
+    o.env = {"TMPDIR=" + tmp_.string(), fx::path_with(bin_), "DOCKER_HOST=unix://" + (work_ / "no-daemon.sock").string()};
     o.timeout_seconds = kTimeoutSeconds;
     return o;
   }

@@ -34,6 +34,7 @@ DecodedStream::DecodedStream(int fd, std::string name, std::optional<std::uint64
     : fd_(fd), name_(std::move(name)), stored_size_(stored_size) {
   struct stat info {};
   pipe_ = ::fstat(fd_, &info) == 0 && !S_ISREG(info.st_mode);
+  fifo_ = pipe_ && S_ISFIFO(info.st_mode);
   if (!pipe_) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   if (pipe_) {
     // A pipe of a chunk's size: the writer (docker save) and this thread wake each other far less
@@ -148,7 +149,9 @@ std::size_t DecodedStream::read_some(char* data, std::size_t size) {
     if (pipe_) {
       // A writer slower than this thread (docker save) leaves a little at a time: waiting a
       // moment lets it fill the pipe, so that neither side is woken for every 32 KiB it writes.
-      if (static_cast<std::size_t>(n) < kSmallPipeRead) std::this_thread::sleep_for(kPipeFillWait);
+      // Not on a socket: what it holds is bounded by the writer's send buffer (about 200 KiB),
+      // which the writer fills faster than the wait, and then it waits too.
+      if (fifo_ && static_cast<std::size_t>(n) < kSmallPipeRead) std::this_thread::sleep_for(kPipeFillWait);
       break;  // hand over what a pipe has, rather than wait for a full chunk
     }
   }

@@ -65,7 +65,8 @@ class DecodedStream {
   int fd_;
   std::string name_;
   std::optional<std::uint64_t> stored_size_;
-  bool pipe_ = false;
+  bool pipe_ = false;  // not a regular file: a pipe, a FIFO, a socket (the docker daemon's)
+  bool fifo_ = false;  // a pipe or a FIFO, whose size this side sets
   // A pipe's file status flags before this stream made it non-blocking (restored when done).
   std::optional<int> blocking_flags_;
   Compression compression_ = Compression::none;

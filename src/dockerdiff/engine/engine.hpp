@@ -25,8 +25,10 @@ struct EngineRef {
 std::optional<EngineRef> parse_engine_ref(std::string_view spec);
 std::string_view engine_program(EngineKind kind);
 
-// `docker save REF` through the engine's own CLI (so DOCKER_HOST, contexts and CONTAINER_HOST apply
-// as they do for the user), its stdout a pipe that `read` reads from. The engine's failure is an
+// `docker save REF`: from the daemon's unix socket where the docker CLI would connect to one
+// (DOCKER_HOST unix://, or the default socket with no context), the socket then what `read` reads
+// from; otherwise through the engine's own CLI (so tcp://, ssh://, TLS, contexts and CONTAINER_HOST
+// apply as they do for the user), its stdout a pipe that `read` reads from. The engine's failure is an
 // Error with its message, also where `read` failed first on the cut stream.
 void read_saved_image(const EngineRef& ref, const std::function<void(int fd)>& read);
 
