@@ -192,31 +192,45 @@ void DecodedStream::produce() {
   }
 
   const auto decoder = make_decoder(compression, name_);
-  Chunk input = std::move(chunk);
-  auto out = take_free();
-  std::uint64_t decoded = 0;
-  const Decoder::Emit emit = [&](const void* data, std::size_t size) {
-    decoded += size;
-    check_decompressed_size(decoded, stored_size_ ? *stored_size_ : bytes_read(), name_);
-    const auto* bytes = static_cast<const char*>(data);
-    while (size > 0) {
-      const auto take = std::min(size, kChunkBytes - out.size());
-      out.insert(out.end(), bytes, bytes + take);
-      bytes += take;
-      size -= take;
-      if (out.size() == kChunkBytes) {
-        hand_over(std::move(out));
-        out = take_free();
+  // Decoded straight into the chunks handed on: the decoding thread copies nothing.
+  class ChunkTarget final : public DecodeTarget {
+   public:
+    explicit ChunkTarget(DecodedStream& stream) : stream_(stream), out_(stream.take_free()) { out_.resize(kChunkBytes); }
+    std::span<unsigned char> space() override {
+      return {reinterpret_cast<unsigned char*>(out_.data()) + filled_, kChunkBytes - filled_};
+    }
+    void produced(std::size_t size) override {
+      if (size == 0) return;
+      filled_ += size;
+      decoded_ += size;
+      check_decompressed_size(decoded_, stream_.stored_size_ ? *stream_.stored_size_ : stream_.bytes_read(), stream_.name_);
+      if (filled_ == kChunkBytes) {
+        stream_.hand_over(std::move(out_));
+        out_ = stream_.take_free();
+        out_.resize(kChunkBytes);
+        filled_ = 0;
       }
     }
+    void finish() {
+      out_.resize(filled_);
+      if (!out_.empty()) stream_.hand_over(std::move(out_));
+    }
+
+   private:
+    DecodedStream& stream_;
+    Chunk out_;
+    std::size_t filled_ = 0;
+    std::uint64_t decoded_ = 0;
   };
+  ChunkTarget target(*this);
+  Chunk input = std::move(chunk);
   while (!input.empty()) {
-    decoder->feed(reinterpret_cast<const unsigned char*>(input.data()), input.size(), emit);
+    decoder->feed(reinterpret_cast<const unsigned char*>(input.data()), input.size(), target);
     input.resize(kChunkBytes);
     input.resize(read_some(input.data(), kChunkBytes));
   }
   decoder->end();
-  if (!out.empty()) hand_over(std::move(out));
+  target.finish();
 }
 
 }  // namespace dockerdiff::archive

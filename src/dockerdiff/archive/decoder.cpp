@@ -18,15 +18,18 @@ constexpr std::size_t kOutChunk = std::size_t{1} << 18;
 // isal_inflate and libbz2 count in 32 bits: input is handed over in steps that fit.
 constexpr std::size_t kMaxInStep = std::size_t{1} << 30;
 
+// Output space in steps that fit those 32-bit counts too.
+std::span<unsigned char> limited(std::span<unsigned char> space) { return space.first(std::min(space.size(), kMaxInStep)); }
+
 bool all_zero(const unsigned char* data, std::size_t size) {
   return std::all_of(data, data + size, [](unsigned char byte) { return byte == 0; });
 }
 
 class GzipDecoder final : public Decoder {
  public:
-  explicit GzipDecoder(std::string what) : what_(std::move(what)), buffer_(kOutChunk) { start_member(); }
+  explicit GzipDecoder(std::string what) : what_(std::move(what)) { start_member(); }
 
-  void feed(const unsigned char* data, std::size_t size, const Emit& emit) override {
+  void feed(const unsigned char* data, std::size_t size, DecodeTarget& target) override {
     while (size > 0) {
       if (state_.block_state == ISAL_BLOCK_FINISH) {
         // Zeros after the last member are padding (tape blocks), as gzip -d reads them.
@@ -41,12 +44,12 @@ class GzipDecoder final : public Decoder {
       state_.next_in = const_cast<unsigned char*>(data);  // isal_inflate does not write its input
       state_.avail_in = static_cast<std::uint32_t>(step);
       do {
-        state_.next_out = buffer_.data();
-        state_.avail_out = static_cast<std::uint32_t>(buffer_.size());
+        const auto space = limited(target.space());
+        state_.next_out = space.data();
+        state_.avail_out = static_cast<std::uint32_t>(space.size());
         const int status = isal_inflate(&state_);
         if (status != ISAL_DECOMP_OK) throw Error(what_, "corrupt gzip data (ISA-L inflate status " + std::to_string(status) + ")");
-        const auto produced = buffer_.size() - state_.avail_out;
-        if (produced > 0) emit(buffer_.data(), produced);
+        target.produced(space.size() - state_.avail_out);
         in_member_ = state_.block_state != ISAL_BLOCK_FINISH;
       } while (state_.block_state != ISAL_BLOCK_FINISH && (state_.avail_in > 0 || state_.avail_out == 0));
       const auto used = step - state_.avail_in;
@@ -68,7 +71,6 @@ class GzipDecoder final : public Decoder {
   }
 
   std::string what_;
-  std::vector<unsigned char> buffer_;
   inflate_state state_{};
   bool started_ = false;
   bool in_member_ = false;
@@ -77,20 +79,21 @@ class GzipDecoder final : public Decoder {
 
 class ZstdDecoder final : public Decoder {
  public:
-  explicit ZstdDecoder(std::string what) : what_(std::move(what)), context_(ZSTD_createDStream()), buffer_(ZSTD_DStreamOutSize()) {
+  explicit ZstdDecoder(std::string what) : what_(std::move(what)), context_(ZSTD_createDStream()) {
     if (context_ == nullptr) throw Error(what_, "cannot create a zstd decompressor");
   }
   ~ZstdDecoder() override { ZSTD_freeDStream(context_); }
   ZstdDecoder(const ZstdDecoder&) = delete;
   ZstdDecoder& operator=(const ZstdDecoder&) = delete;
 
-  void feed(const unsigned char* data, std::size_t size, const Emit& emit) override {
+  void feed(const unsigned char* data, std::size_t size, DecodeTarget& target) override {
     ZSTD_inBuffer in{data, size, 0};
     while (in.pos < in.size || output_pending_) {
-      ZSTD_outBuffer out{buffer_.data(), buffer_.size(), 0};
+      const auto space = target.space();
+      ZSTD_outBuffer out{space.data(), space.size(), 0};
       const auto result = ZSTD_decompressStream(context_, &out, &in);
       if (ZSTD_isError(result)) throw Error(what_, std::string("corrupt zstd data: ") + ZSTD_getErrorName(result));
-      if (out.pos > 0) emit(buffer_.data(), out.pos);
+      target.produced(out.pos);
       frame_done_ = result == 0;
       // A full output buffer may leave decoded bytes inside the decompressor.
       output_pending_ = out.pos == out.size;
@@ -104,14 +107,13 @@ class ZstdDecoder final : public Decoder {
  private:
   std::string what_;
   ZSTD_DStream* context_;
-  std::vector<unsigned char> buffer_;
   bool frame_done_ = false;
   bool output_pending_ = false;
 };
 
 class XzDecoder final : public Decoder {
  public:
-  explicit XzDecoder(std::string what) : what_(std::move(what)), buffer_(kOutChunk) {
+  explicit XzDecoder(std::string what) : what_(std::move(what)) {
     // LZMA_CONCATENATED: streams one after another (and stream padding) are one input, as xz -d reads them.
     if (lzma_stream_decoder(&stream_, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
       throw Error(what_, "cannot create an xz decompressor");
@@ -121,23 +123,26 @@ class XzDecoder final : public Decoder {
   XzDecoder(const XzDecoder&) = delete;
   XzDecoder& operator=(const XzDecoder&) = delete;
 
-  void feed(const unsigned char* data, std::size_t size, const Emit& emit) override { run(data, size, LZMA_RUN, emit); }
+  void feed(const unsigned char* data, std::size_t size, DecodeTarget& target) override { run(data, size, LZMA_RUN, target); }
 
   void end() override {
-    if (!done_) run(nullptr, 0, LZMA_FINISH, [](const void*, std::size_t) {});
+    // Everything fed has been decoded (feed stops only with room to spare): whatever LZMA_FINISH
+    // still decodes is nothing, or the stream was cut.
+    EmitTarget nowhere([](const void*, std::size_t) {});
+    if (!done_) run(nullptr, 0, LZMA_FINISH, nowhere);
     if (!done_) throw Error(what_, "truncated xz data");
   }
 
  private:
-  void run(const unsigned char* data, std::size_t size, lzma_action action, const Emit& emit) {
+  void run(const unsigned char* data, std::size_t size, lzma_action action, DecodeTarget& target) {
     stream_.next_in = data;
     stream_.avail_in = size;
     while (true) {
-      stream_.next_out = buffer_.data();
-      stream_.avail_out = buffer_.size();
+      const auto space = target.space();
+      stream_.next_out = space.data();
+      stream_.avail_out = space.size();
       const auto status = lzma_code(&stream_, action);
-      const auto produced = buffer_.size() - stream_.avail_out;
-      if (produced > 0) emit(buffer_.data(), produced);
+      target.produced(space.size() - stream_.avail_out);
       if (status == LZMA_STREAM_END) {
         done_ = true;
         if (stream_.avail_in > 0) throw Error(what_, "data after the end of the xz stream");
@@ -150,21 +155,20 @@ class XzDecoder final : public Decoder {
   }
 
   std::string what_;
-  std::vector<unsigned char> buffer_;
   lzma_stream stream_ = LZMA_STREAM_INIT;
   bool done_ = false;
 };
 
 class Bzip2Decoder final : public Decoder {
  public:
-  explicit Bzip2Decoder(std::string what) : what_(std::move(what)), buffer_(kOutChunk) { start_stream(); }
+  explicit Bzip2Decoder(std::string what) : what_(std::move(what)) { start_stream(); }
   ~Bzip2Decoder() override {
     if (open_) BZ2_bzDecompressEnd(&stream_);
   }
   Bzip2Decoder(const Bzip2Decoder&) = delete;
   Bzip2Decoder& operator=(const Bzip2Decoder&) = delete;
 
-  void feed(const unsigned char* data, std::size_t size, const Emit& emit) override {
+  void feed(const unsigned char* data, std::size_t size, DecodeTarget& target) override {
     while (size > 0) {
       if (!in_stream_) {
         if (padding_ || all_zero(data, size)) {
@@ -178,11 +182,11 @@ class Bzip2Decoder final : public Decoder {
       stream_.next_in = reinterpret_cast<char*>(const_cast<unsigned char*>(data));  // libbz2 does not write its input
       stream_.avail_in = static_cast<unsigned int>(step);
       while (true) {
-        stream_.next_out = reinterpret_cast<char*>(buffer_.data());
-        stream_.avail_out = static_cast<unsigned int>(buffer_.size());
+        const auto space = limited(target.space());
+        stream_.next_out = reinterpret_cast<char*>(space.data());
+        stream_.avail_out = static_cast<unsigned int>(space.size());
         const int status = BZ2_bzDecompress(&stream_);
-        const auto produced = buffer_.size() - stream_.avail_out;
-        if (produced > 0) emit(buffer_.data(), produced);
+        target.produced(space.size() - stream_.avail_out);
         if (status == BZ_STREAM_END) {
           BZ2_bzDecompressEnd(&stream_);
           open_ = false;
@@ -212,7 +216,6 @@ class Bzip2Decoder final : public Decoder {
   }
 
   std::string what_;
-  std::vector<unsigned char> buffer_;
   bz_stream stream_{};
   bool open_ = false;
   bool started_ = false;
@@ -221,6 +224,8 @@ class Bzip2Decoder final : public Decoder {
 };
 
 }  // namespace
+
+EmitTarget::EmitTarget(Emit emit) : emit_(std::move(emit)), buffer_(kOutChunk) {}
 
 std::unique_ptr<Decoder> make_decoder(Compression compression, std::string what) {
   switch (compression) {

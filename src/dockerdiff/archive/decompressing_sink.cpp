@@ -7,14 +7,15 @@ namespace dockerdiff::archive {
 
 DecompressingSink::DecompressingSink(ByteSink* out, Compression compression, std::uint64_t compressed_size,
                                      std::optional<std::uint64_t> max_size, std::string what)
-    : out_(out), compressed_size_(compressed_size), max_size_(max_size), what_(std::move(what)) {
+    : out_(out), compressed_size_(compressed_size), max_size_(max_size), what_(std::move(what)),
+      target_([this](const void* bytes, std::size_t count) { emit(bytes, count); }) {
   decoder_ = make_decoder(compression, what_);
 }
 
 DecompressingSink::~DecompressingSink() = default;
 
 void DecompressingSink::write(const void* data, std::size_t size) {
-  decoder_->feed(static_cast<const unsigned char*>(data), size, [this](const void* bytes, std::size_t count) { emit(bytes, count); });
+  decoder_->feed(static_cast<const unsigned char*>(data), size, target_);
 }
 
 void DecompressingSink::emit(const void* data, std::size_t size) {

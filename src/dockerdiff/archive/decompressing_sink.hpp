@@ -44,6 +44,7 @@ class DecompressingSink final : public ByteSink {
   std::uint64_t compressed_size_;
   std::optional<std::uint64_t> max_size_;
   std::string what_;
+  EmitTarget target_;  // hands decoded bytes to emit()
   std::unique_ptr<Decoder> decoder_;
   Sha256 hash_;
   std::uint64_t decompressed_ = 0;
