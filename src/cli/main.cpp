@@ -60,8 +60,10 @@ void add_progress_option(CLI::App& command, progress::Mode& mode) {
                   "auto: a line redrawn on a terminal, nothing otherwise; plain: a line every few seconds (CI logs); none");
 }
 
-// Sources are read as typed into `targets` and `bases`, and become commands::Source once parsing is done.
-void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::string>& targets, std::vector<std::string>& bases) {
+// Sources are read as typed into `targets`, `bases` and `releases`, and become commands::Source once
+// parsing is done.
+void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::string>& targets, std::vector<std::string>& bases,
+              std::vector<std::string>& releases) {
   auto* slim = app.add_subcommand("slim", "Write an archive without the layers the host already has");
   slim->add_option("TARGET", targets,
                    "Image archive (plain, gzip, zstd, xz, bzip2), '-' for stdin, OCI layout directory, docker:REF or podman:REF")
@@ -69,6 +71,10 @@ void add_slim(CLI::App& app, commands::SlimOptions& options, std::vector<std::st
   slim->add_option("-b,--base", bases,
                    "What the host has: archive, OCI layout directory, docker:REF, podman:REF or inventory JSON (repeatable)")
       ->required();
+  slim->add_option("--delta-from", releases,
+                   "An earlier release the host holds (archive, OCI layout directory, docker:REF, podman:REF; repeatable): its "
+                   "layers are dropped, and each kept layer goes as a zstd patch against its most similar layer where smaller "
+                   "(a delta archive, loaded with dockerdiff load)");
   slim->add_option("-o,--output", options.output, "Output archive, '-' for stdout");
   slim->add_option("--output-dir", options.output_dir, "Write one slim archive per target into this directory");
   slim->add_flag("--bundle", options.bundle, "Write all targets into the one archive given with -o, each blob once");
@@ -111,7 +117,8 @@ int main(int argc, char** argv) {
   commands::SlimOptions slim;
   std::vector<std::string> slim_targets;
   std::vector<std::string> slim_bases;
-  add_slim(app, slim, slim_targets, slim_bases);
+  std::vector<std::string> slim_releases;
+  add_slim(app, slim, slim_targets, slim_bases, slim_releases);
 
   commands::InspectOptions inspect;
   std::string inspect_archive;
@@ -186,6 +193,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("slim")) {
       slim.targets = commands::parse_sources(slim_targets);
       slim.bases = commands::parse_sources(slim_bases);
+      slim.delta_from = commands::parse_sources(slim_releases);
       status = commands::run_slim(slim);
     } else if (app.got_subcommand("inventory")) {
       status = commands::run_inventory(inventory);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dockerdiff/archive/mapped_file.hpp"
 #include "dockerdiff/archive/zstd_patch.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/util/posix.hpp"
@@ -67,7 +68,7 @@ TEST(ZstdPatch, RebuildsTheTargetByteForByteFromASmallPatch) {
   // 4 KiB inserted and 7 × 100 bytes changed: the patch holds about that, not 8 MiB.
   EXPECT_LT(patch.size(), 16U << 10) << patch.size();
   const auto out = unnamed_temp_file();
-  EXPECT_EQ(apply_patch(reference, span_of(patch), out.get(), target.size(), "test patch"), target.size());
+  apply_patch(reference, span_of(patch), out.get(), 0, target.size(), "test patch");
   EXPECT_EQ(read_back(out.get()), target);
 }
 
@@ -76,15 +77,15 @@ TEST(ZstdPatch, AnEmptyTargetOrReference) {
   for (const auto& [reference, target] : {std::pair{Bytes{}, some}, std::pair{some, Bytes{}}, std::pair{Bytes{}, Bytes{}}}) {
     const auto patch = patch_of(reference, target);
     const auto out = unnamed_temp_file();
-    EXPECT_EQ(apply_patch(reference, span_of(patch), out.get(), target.size(), "test patch"), target.size());
+    apply_patch(reference, span_of(patch), out.get(), 0, target.size(), "test patch");
     EXPECT_EQ(read_back(out.get()), target);
   }
 }
 
-void expect_refused(const Bytes& reference, const std::string& patch, std::uint64_t max_size, const std::string& part) {
+void expect_refused(const Bytes& reference, const std::string& patch, std::uint64_t size, const std::string& part) {
   const auto out = unnamed_temp_file();
   try {
-    apply_patch(reference, span_of(patch), out.get(), max_size, "layer.patch");
+    apply_patch(reference, span_of(patch), out.get(), 0, size, "layer.patch");
     ADD_FAILURE() << "no error; expected one with: " << part;
   } catch (const Error& error) {
     EXPECT_EQ(error.subject(), "layer.patch");
@@ -99,7 +100,8 @@ TEST(ZstdPatch, APatchThatIsWrongIsAnError) {
   expect_refused(reference, patch.substr(0, patch.size() - 10), target.size(), "not a whole zstd patch");
   expect_refused(reference, patch + "x", target.size(), "data after");
   expect_refused(reference, "not a patch at all", target.size(), "not a whole zstd patch");
-  expect_refused(reference, patch, target.size() - 1, "more than the");
+  expect_refused(reference, patch, target.size() - 1, "not the");
+  expect_refused(reference, patch, target.size() + 1, "not the");
   auto corrupt = patch;
   corrupt[corrupt.size() / 2] = static_cast<char>(corrupt[corrupt.size() / 2] ^ 0x40);
   expect_refused(reference, corrupt, target.size(), "corrupt zstd patch");

@@ -33,25 +33,30 @@ void check(std::size_t result, const std::string& what, const char* doing) {
   if (ZSTD_isError(result)) throw Error(what, std::string(doing) + ": " + ZSTD_getErrorName(result));
 }
 
-// A writable shared mapping of `size` bytes of `fd`, unmapped when done.
+// A writable shared mapping of the `size` bytes at `offset` of `fd`, unmapped when done.
 class WritableMapping {
  public:
-  WritableMapping(int fd, std::size_t size, const std::string& what) : size_(size) {
-    if (size_ == 0) return;
-    void* data = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  WritableMapping(int fd, std::uint64_t offset, std::size_t size, const std::string& what) {
+    if (size == 0) return;
+    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const auto start = offset - offset % page;
+    lead_ = static_cast<std::size_t>(offset - start);
+    length_ = lead_ + size;
+    void* data = ::mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(start));
     if (data == MAP_FAILED) throw Error(what, "cannot map the output: " + errno_text());
     data_ = static_cast<unsigned char*>(data);
   }
   ~WritableMapping() {
-    if (data_ != nullptr) ::munmap(data_, size_);
+    if (data_ != nullptr) ::munmap(data_, length_);
   }
   WritableMapping(const WritableMapping&) = delete;
   WritableMapping& operator=(const WritableMapping&) = delete;
-  unsigned char* data() const { return data_; }
+  unsigned char* data() const { return data_ + lead_; }
 
  private:
   unsigned char* data_ = nullptr;
-  std::size_t size_;
+  std::size_t lead_ = 0;
+  std::size_t length_ = 0;
 };
 
 }  // namespace
@@ -95,52 +100,37 @@ void write_patch(std::span<const unsigned char> reference, std::span<const unsig
   } while (remaining != 0);
 }
 
-std::uint64_t apply_patch(std::span<const unsigned char> reference, std::span<const unsigned char> patch, int out_fd,
-                          std::uint64_t max_size, const std::string& what) {
+std::uint64_t patch_target_size(std::span<const unsigned char> patch, const std::string& what) {
   const auto frame = ZSTD_findFrameCompressedSize(patch.data(), patch.size());
   if (ZSTD_isError(frame)) throw Error(what, std::string("not a whole zstd patch: ") + ZSTD_getErrorName(frame));
   if (frame != patch.size()) throw Error(what, "data after the zstd patch's frame");
-  const auto size = ZSTD_getFrameContentSize(patch.data(), patch.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) throw Error(what, "a zstd patch without its target's size");
-  if (size > max_size) {
-    throw Error(what, "rebuilds " + std::to_string(size) + " bytes, more than the " + std::to_string(max_size) + " allowed");
+  const auto content = ZSTD_getFrameContentSize(patch.data(), patch.size());
+  if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN) throw Error(what, "a zstd patch without its target's size");
+  return content;
+}
+
+void apply_patch(std::span<const unsigned char> reference, std::span<const unsigned char> patch, int out_fd,
+                 std::uint64_t offset, std::uint64_t size, const std::string& what) {
+  const auto content = patch_target_size(patch, what);
+  if (content != size) {
+    throw Error(what, "rebuilds " + std::to_string(content) + " bytes, not the " + std::to_string(size) + " expected");
   }
-  if (::ftruncate(out_fd, static_cast<off_t>(size)) != 0) throw Error(what, "cannot size the output: " + errno_text());
+  struct stat info {};
+  if (::fstat(out_fd, &info) != 0) throw Error(what, "cannot stat the output: " + errno_text());
+  if (static_cast<std::uint64_t>(info.st_size) < offset + size && ::ftruncate(out_fd, static_cast<off_t>(offset + size)) != 0) {
+    throw Error(what, "cannot size the output: " + errno_text());
+  }
   const std::unique_ptr<ZSTD_DCtx, FreeDCtx> context(ZSTD_createDCtx());
   if (!context) throw Error(what, "cannot create a zstd decompressor");
   check(ZSTD_DCtx_setParameter(context.get(), ZSTD_d_windowLogMax, static_cast<int>(kMaxPatchWindowLog)), what, "zstd parameter");
   check(ZSTD_DCtx_refPrefix(context.get(), reference.data(), reference.size()), what, "zstd reference");
-  const WritableMapping output(out_fd, static_cast<std::size_t>(size), what);
+  const WritableMapping output(out_fd, offset, static_cast<std::size_t>(size), what);
   // One call into the whole mapped target: no window buffer of the decompressor's own.
   const auto written = ZSTD_decompressDCtx(context.get(), output.data(), static_cast<std::size_t>(size), patch.data(), patch.size());
   if (ZSTD_isError(written)) {
     throw Error(what, std::string("corrupt zstd patch, or a patch of another reference: ") + ZSTD_getErrorName(written));
   }
   if (written != size) throw Error(what, "the zstd patch rebuilt " + std::to_string(written) + " of " + std::to_string(size) + " bytes");
-  return size;
-}
-
-MappedFile::MappedFile(int fd, const std::string& what) { map(fd, what); }
-
-MappedFile::MappedFile(const std::filesystem::path& path) {
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) throw Error(path.string(), "cannot open: " + errno_text());
-  map(fd.get(), path.string());
-}
-
-void MappedFile::map(int fd, const std::string& what) {
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) throw Error(what, "cannot stat: " + errno_text());
-  if (!S_ISREG(info.st_mode)) throw Error(what, "not a regular file");
-  size_ = static_cast<std::size_t>(info.st_size);
-  if (size_ == 0) return;
-  void* data = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (data == MAP_FAILED) throw Error(what, "cannot map: " + errno_text());
-  data_ = static_cast<const unsigned char*>(data);
-}
-
-MappedFile::~MappedFile() {
-  if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
 }
 
 }  // namespace dockerdiff::archive

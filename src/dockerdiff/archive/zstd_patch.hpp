@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,8 +10,8 @@
 // zstd patches, as `zstd --patch-from` makes them: one zstd frame that rebuilds a target given a
 // reference, the reference being both sides' prefix (ZSTD_CCtx_refPrefix / ZSTD_DCtx_refPrefix), with
 // long-distance matching so that data of the reference is found wherever it moved to. The frame
-// records the target's size and checksum. Both sides work on whole mapped files: neither the
-// reference, the target nor the window is copied into this process's own memory.
+// records the target's size and checksum. Both sides work on mapped files (mapped_file.hpp): neither the reference, the
+// target nor the window is copied into this process's own memory.
 namespace dockerdiff::archive {
 
 // zstd's largest window (64-bit): a reference and its target must fit in it together.
@@ -27,29 +26,15 @@ std::optional<unsigned> patch_window_log(std::uint64_t reference_size, std::uint
 void write_patch(std::span<const unsigned char> reference, std::span<const unsigned char> target, ByteSink& out,
                  int level, const std::string& what);
 
-// Rebuilds the target of `patch` from `reference` into the file `out_fd` (truncated to the target's
-// size and written through a shared mapping). Returns the target's size. An Error naming `what` for a
-// corrupt or truncated patch, a patch of another reference (its checksum), a window over
-// kMaxPatchWindowLog, or a target over `max_size` bytes.
-std::uint64_t apply_patch(std::span<const unsigned char> reference, std::span<const unsigned char> patch, int out_fd,
-                          std::uint64_t max_size, const std::string& what);
+// The size of the target a patch rebuilds, from its frame header; an Error naming `what` unless
+// `patch` is one whole zstd frame that records it. Needs no reference (verify checks patches so).
+std::uint64_t patch_target_size(std::span<const unsigned char> patch, const std::string& what);
 
-// A regular file mapped read-only; its pages are the page cache's, not this process's memory.
-class MappedFile {
- public:
-  // Maps the whole of the file `fd` (an empty file maps to an empty span); `what` names it in errors.
-  MappedFile(int fd, const std::string& what);
-  explicit MappedFile(const std::filesystem::path& path);
-  ~MappedFile();
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-
-  std::span<const unsigned char> bytes() const { return {data_, size_}; }
-
- private:
-  void map(int fd, const std::string& what);
-  const unsigned char* data_ = nullptr;
-  std::size_t size_ = 0;
-};
+// Rebuilds the target of `patch` from `reference` into the `size` bytes at `offset` of the file
+// `out_fd`, written through a shared mapping (the file is extended to offset + size when shorter).
+// An Error naming `what` for a corrupt or truncated patch, a patch of another reference (its
+// checksum), a window over kMaxPatchWindowLog, or a patch whose target is not `size` bytes.
+void apply_patch(std::span<const unsigned char> reference, std::span<const unsigned char> patch, int out_fd,
+                 std::uint64_t offset, std::uint64_t size, const std::string& what);
 
 }  // namespace dockerdiff::archive

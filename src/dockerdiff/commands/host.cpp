@@ -13,6 +13,7 @@
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
+#include "dockerdiff/plan/delta_plan.hpp"
 #include "dockerdiff/plan/host_check.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
 #include "dockerdiff/report/host_reports.hpp"
@@ -57,7 +58,10 @@ std::vector<plan::ImageRequirement> slim_requirements(const OpenedArchive& opene
 }
 
 int run_check(const CheckOptions& options) {
-  const auto images = slim_requirements(open_archive(options.archive), options.archive.spec());
+  const auto opened = open_archive(options.archive);
+  auto images = slim_requirements(opened, options.archive.spec());
+  // A delta archive's images also need the layers its patches are made against.
+  if (opened.delta) plan::add_reference_requirements(images, *opened.delta, opened.images);
   image::BaseSet host;
   std::optional<engine::ContainerdStore> store;
   if (!options.inventory.empty()) {

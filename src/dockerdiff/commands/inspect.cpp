@@ -15,7 +15,8 @@ int run_inspect(const InspectOptions& options) {
                                        std::string(archive::compression_name(opened.input->compression())),
                                        opened.input->stored_bytes(),
                                        &opened.input->entries(),
-                                       &opened.images};
+                                       &opened.images,
+                                       opened.delta ? &*opened.delta : nullptr};
   if (options.json) {
     // Replace, not throw: entry names are bytes from the archive, not necessarily UTF-8.
     std::cout << report::inspect_json(subject).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

@@ -5,10 +5,12 @@
 #include <set>
 
 #include "dockerdiff/archive/byte_sink.hpp"
+#include "dockerdiff/commands/delta.hpp"
 #include "dockerdiff/commands/host.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/restore.hpp"
 #include "dockerdiff/engine/layer_blobs.hpp"
+#include "dockerdiff/plan/delta_plan.hpp"
 #include "dockerdiff/plan/host_blobs.hpp"
 #include "dockerdiff/plan/load_plan.hpp"
 #include "dockerdiff/report/host_reports.hpp"
@@ -34,6 +36,19 @@ std::optional<plan::ContentStore> content_store(engine::EngineKind kind, image::
   return plan::ContentStore{std::move(listing.content)};
 }
 
+// The host's images holding the references of a delta archive's patches, saved through the engine.
+std::vector<OpenedArchive> save_references(const plan::DeltaRecord& record, const image::BaseSet& host, const std::string& engine_name) {
+  std::vector<OpenedArchive> saved;
+  std::set<std::string> names;
+  for (const auto& patch : record.patches) {
+    const auto* provider = host.find(patch.reference.chain_id);
+    if (provider == nullptr || provider->images.empty()) continue;  // checked before: rebuild_delta names it
+    const auto name = engine_name + ":" + provider->images.front();
+    if (names.insert(name).second) saved.push_back(open_archive(Source(name)));
+  }
+  return saved;
+}
+
 }  // namespace
 
 int run_load(const LoadOptions& options) {
@@ -50,9 +65,22 @@ int run_load(const LoadOptions& options) {
   host.add_inventory(engine_name, engine::inspect_all_images(options.engine));
   const auto store = content_store(options.engine, host);
 
-  // Plan: refuse before the engine sees a byte.
+  // Plan: refuse before the engine sees a byte. A delta archive's images also need the layers its
+  // patches are made against.
   const auto decision = plan::plan_load(images, host, store);
   if (!decision.missing.empty()) throw Error(spec, report::load_refusal(decision.missing));
+  std::size_t rebuilt = 0;
+  if (slim.delta) {
+    auto with_references = images;
+    plan::add_reference_requirements(with_references, *slim.delta, slim.images);
+    std::vector<plan::ImageCheck> missing;
+    for (auto& check : plan::check_host(with_references, host)) {
+      if (!check.missing.empty()) missing.push_back(std::move(check));
+    }
+    if (!missing.empty()) throw Error(spec, report::load_refusal(missing));
+    auto references = save_references(*slim.delta, host, engine_name);
+    rebuilt = rebuild_delta(slim, spec, references);
+  }
   std::vector<OpenedArchive> providers;
   std::vector<std::string> provider_names;
   for (const auto& name : decision.providers) {
@@ -88,6 +116,7 @@ int run_load(const LoadOptions& options) {
     }
     summary.from_host = chains.size();
     std::cerr << report::load_summary(spec == "-" ? std::string("stdin") : spec, summary);
+    if (rebuilt > 0) std::cerr << rebuilt_summary(spec == "-" ? std::string("stdin") : spec, rebuilt);
   }
   return status;
 }

@@ -8,6 +8,7 @@
 
 #include "dockerdiff/archive/atomic_output.hpp"
 #include "dockerdiff/archive/decompressing_sink.hpp"
+#include "dockerdiff/commands/delta.hpp"
 #include "dockerdiff/commands/output.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
@@ -74,6 +75,8 @@ int run_restore(const RestoreOptions& options) {
   auto slim = open_archive(options.slim);
   std::vector<OpenedArchive> bases;
   for (const auto& source : options.bases) bases.push_back(open_archive(source));
+  // A delta archive: its patched layers rebuilt first, from the bases' copies of their references.
+  const auto rebuilt = rebuild_delta(slim, options.slim.spec(), bases);
 
   // Plan: fails (naming the layer and image) before an output file exists.
   std::vector<std::string> base_names;
@@ -95,6 +98,7 @@ int run_restore(const RestoreOptions& options) {
 
   meter.stop();
   std::cerr << report::restore_summary(options.output == "-" ? std::string("stdout") : options.output, restore);
+  if (rebuilt > 0) std::cerr << rebuilt_summary(options.slim.spec(), rebuilt);
   return 0;
 }
 

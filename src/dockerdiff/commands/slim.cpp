@@ -8,6 +8,7 @@
 #include <set>
 
 #include "dockerdiff/archive/atomic_output.hpp"
+#include "dockerdiff/commands/delta.hpp"
 #include "dockerdiff/commands/output.hpp"
 #include "dockerdiff/commands/plan_writer.hpp"
 #include "dockerdiff/commands/sources.hpp"
@@ -33,6 +34,7 @@ void validate(const SlimOptions& options) {
   std::size_t stdin_uses = 0;
   for (const auto& source : options.targets) stdin_uses += source.is_stdin();
   for (const auto& source : options.bases) stdin_uses += source.is_stdin();
+  for (const auto& source : options.delta_from) stdin_uses += source.is_stdin();
   if (stdin_uses > 1) throw usage_error("slim", "stdin ('-') can be read only once");
   check_output_options("slim", {options.compression, options.level}, options.output);
 }
@@ -95,6 +97,7 @@ std::vector<OutputJob> output_jobs(const SlimOptions& options) {
 void check_slim_outputs(const SlimOptions& options, const std::vector<OutputJob>& jobs) {
   auto inputs = options.targets;
   inputs.insert(inputs.end(), options.bases.begin(), options.bases.end());
+  inputs.insert(inputs.end(), options.delta_from.begin(), options.delta_from.end());
   std::vector<OutputPath> outputs;
   for (const auto& job : jobs) outputs.push_back({"output", job.path, options.output_dir.empty()});
   outputs.push_back({"--report", options.report_path, true});
@@ -209,16 +212,26 @@ int run_slim(const SlimOptions& options) {
   // Read: every base and target, before anything is written.
   image::BaseSet bases;
   for (const auto& source : options.bases) add_base(bases, source);
+  // The earlier releases are read whole: the host holds their layers, and they are the references.
+  std::vector<OpenedArchive> releases;
+  std::vector<std::string> release_names;
+  for (const auto& source : options.delta_from) {
+    releases.push_back(open_archive(source));
+    release_names.push_back(source.spec());
+    bases.add_archive(source.spec(), releases.back().images);
+  }
   auto targets = open_targets(options.targets, bases);
+  for (std::size_t i = 0; i < targets.size(); ++i) refuse_delta(targets[i], options.targets[i].spec(), "slim");
   // A target that is itself a slim archive: its record says what it already dropped.
   std::vector<std::optional<std::vector<plan::ImageRequirement>>> records;
   for (std::size_t i = 0; i < targets.size(); ++i) records.push_back(read_slim_record(targets[i], options.targets[i].spec()));
 
   // Plan: every output, so that no archive is written when any of them cannot be made.
   std::vector<plan::SlimPlan> plans;
+  std::vector<std::vector<plan::PlanInput>> job_inputs;
   report::SlimReport report;
   for (const auto& job : jobs) {
-    std::vector<plan::PlanInput> plan_inputs;
+    auto& plan_inputs = job_inputs.emplace_back();
     report::OutputReport output;
     output.path = job.path;
     output.output_compression = std::string(archive::compression_name(options.compression));
@@ -241,12 +254,26 @@ int run_slim(const SlimOptions& options) {
     report.outputs.push_back(std::move(output));
   }
 
+  // Patches (--delta-from): made into temporary files; each output then becomes a delta archive.
+  std::vector<std::vector<archive::ArchiveInput*>> job_sources;
+  std::vector<std::unique_ptr<archive::FileSetInput>> patches;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    auto& sources = job_sources.emplace_back();
+    for (const auto index : jobs[j].targets) sources.push_back(targets[index].input.get());
+    if (releases.empty()) continue;
+    auto delta = make_delta(plans[j], job_inputs[j], sources, releases, release_names);
+    plans[j] = std::move(delta.plan);
+    sources.push_back(delta.patches.get());
+    patches.push_back(std::move(delta.patches));
+    report.outputs[j].delta = true;
+    for (auto& patched : delta.patched) report.patches.push_back(std::move(patched.record));
+  }
+
   // Write: into temporary files, all renamed into place together once everything succeeded.
   CreatedDirectory output_dir(options.output_dir);
   std::vector<std::unique_ptr<archive::AtomicOutputFile>> pending;
   for (std::size_t j = 0; j < jobs.size(); ++j) {
-    std::vector<archive::ArchiveInput*> sources;
-    for (const auto index : jobs[j].targets) sources.push_back(targets[index].input.get());
+    const auto& sources = job_sources[j];
     if (jobs[j].path == "-") {
       auto sink = make_output_sink(1, "stdout", {options.compression, options.level});
       write_plan(plans[j], sources, *sink, "writing stdout");

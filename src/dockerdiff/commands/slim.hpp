@@ -14,6 +14,10 @@ namespace dockerdiff::commands {
 struct SlimOptions {
   std::vector<Source> targets;
   std::vector<Source> bases;
+  // --delta-from: earlier releases the host holds. Their layers are dropped like the bases', and
+  // each layer still kept goes as a zstd patch against the most similar of their layers where that
+  // is smaller: the output is a delta archive (plan/delta_record.hpp).
+  std::vector<Source> delta_from;
   std::string output;      // -o: a file, or "-" for stdout
   std::string output_dir;  // --output-dir: one archive per target
   bool bundle = false;     // --bundle -o: every target in one archive

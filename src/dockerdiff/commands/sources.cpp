@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dockerdiff/engine/engine.hpp"
+#include "dockerdiff/archive/subtree_input.hpp"
 #include "dockerdiff/util/error.hpp"
 #include "dockerdiff/image/entry_index.hpp"
 #include "dockerdiff/image/reader.hpp"
@@ -93,9 +94,22 @@ std::unique_ptr<archive::ArchiveInput> open_input(const Source& source, const ar
   return archive::open_tar_archive(fs::path(spec), spec, keep);
 }
 
+std::optional<plan::DeltaRecord> open_delta(std::unique_ptr<archive::ArchiveInput>& input) {
+  const image::EntryIndex index(input->entries(), input->name());
+  const auto found = index.find(plan::kDeltaRecordPath);
+  if (!found || !input->entries()[*found].content) return std::nullopt;
+  const auto where = input->name() + ": " + plan::kDeltaRecordPath;
+  const auto document = parse_json(*input->entries()[*found].content, where);
+  if (!plan::is_delta_record(document)) return std::nullopt;
+  auto record = plan::delta_record_from(document, where);
+  input = std::make_unique<archive::SubtreeInput>(std::move(input), plan::kDeltaSlimDirectory);
+  return record;
+}
+
 OpenedArchive open_archive(const Source& source, const archive::KeepData& keep) {
   OpenedArchive opened;
   opened.input = open_input(source, keep);
+  opened.delta = open_delta(opened.input);
   const image::EntryIndex index(opened.input->entries(), opened.input->name());
   opened.images = image::read_image_archive(index);
   return opened;
@@ -117,12 +131,17 @@ void add_base(image::BaseSet& bases, const Source& source) {
     bases.add_inventory(spec, engine::inspect_image(*ref));
     return;
   }
-  std::error_code error;
-  if (!source.is_stdin() && fs::is_regular_file(spec, error) && looks_like_json_file(spec)) {
+  if (is_inventory_file(source)) {
     add_inventory_file(bases, spec);
     return;
   }
   bases.add_archive(spec, open_archive(source).images);
+}
+
+bool is_inventory_file(const Source& source) {
+  std::error_code error;
+  return !source.is_stdin() && source.engine_image() == nullptr && fs::is_regular_file(source.spec(), error) &&
+         looks_like_json_file(source.spec());
 }
 
 void add_inventory_file(image::BaseSet& bases, const std::string& path) { bases.add_inventory(path, read_inventory(path)); }

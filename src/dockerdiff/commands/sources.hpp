@@ -10,6 +10,7 @@
 #include "dockerdiff/engine/engine.hpp"
 #include "dockerdiff/image/base_set.hpp"
 #include "dockerdiff/image/model.hpp"
+#include "dockerdiff/plan/delta_record.hpp"
 #include "dockerdiff/plan/slim_record.hpp"
 
 namespace dockerdiff::commands {
@@ -42,6 +43,9 @@ std::vector<Source> parse_sources(const std::vector<std::string>& specs);
 struct OpenedArchive {
   std::unique_ptr<archive::ArchiveInput> input;
   image::ImageArchive images;
+  // A delta archive (plan/delta_record.hpp): `input` and `images` are the slim archive it carries
+  // (an archive::SubtreeInput), its patched layers empty until rebuilt (commands/delta.hpp).
+  std::optional<plan::DeltaRecord> delta;
 };
 
 // Opens an input without reading it into the model (verify reports what the reader would refuse):
@@ -49,8 +53,13 @@ struct OpenedArchive {
 // layout directory or a tar. `keep`: see archive::KeepData (streamed and compressed inputs).
 std::unique_ptr<archive::ArchiveInput> open_input(const Source& source, const archive::KeepData& keep = {});
 
+// When `input` is a delta archive: its record, and `input` replaced by the view of the slim archive
+// it carries (an archive::SubtreeInput). nullopt otherwise; an Error for an unsound delta record.
+std::optional<plan::DeltaRecord> open_delta(std::unique_ptr<archive::ArchiveInput>& input);
+
 // "-" (stdin), "docker:REF" / "podman:REF" (saved through the engine), an OCI layout directory or
-// an archive file (any supported compression).
+// an archive file (any supported compression). A delta archive is opened as the slim archive it
+// carries, with its record.
 OpenedArchive open_archive(const Source& source, const archive::KeepData& keep = {});
 
 // The archive's slim record (dockerdiff.json), or nullopt when it has none; throws Error naming
@@ -60,6 +69,9 @@ std::optional<std::vector<plan::ImageRequirement>> read_slim_record(const Opened
 // Adds a base to the set: an archive or directory (as above), "docker:REF" / "podman:REF" (read
 // with `image inspect`, nothing saved) or an inventory JSON file.
 void add_base(image::BaseSet& bases, const Source& source);
+
+// Whether a base names an inventory JSON file (which holds no layer data).
+bool is_inventory_file(const Source& source);
 
 // Adds an inventory JSON file (see BaseSet::add_inventory).
 void add_inventory_file(image::BaseSet& bases, const std::string& path);

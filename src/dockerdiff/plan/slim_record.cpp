@@ -49,31 +49,6 @@ std::string slim_record_json(const std::vector<ImageRequirement>& images) {
   return compact_json(json{{"schema", "dockerdiff.slim/v1"}, {"tool", "dockerdiff"}, {"version", kVersion}, {"images", list}});
 }
 
-namespace {
-
-std::vector<std::string> strings(const json& object, const char* key, const std::string& where) {
-  std::vector<std::string> out;
-  if (!object.contains(key) || object.at(key).is_null()) return out;
-  if (!object.at(key).is_array()) throw Error(where, std::string("\"") + key + "\" is not a list");
-  for (const auto& item : object.at(key)) {
-    if (!item.is_string()) throw Error(where, std::string("\"") + key + "\" holds a non-string");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-std::string string_of(const json& object, const char* key, const std::string& where) {
-  if (!object.contains(key) || !object.at(key).is_string()) throw Error(where, std::string("missing string \"") + key + "\"");
-  return object.at(key).get<std::string>();
-}
-
-// Absent (as in older records) or not a string: empty.
-std::string optional_string(const json& object, const char* key) {
-  return object.contains(key) && object.at(key).is_string() ? object.at(key).get<std::string>() : std::string();
-}
-
-}  // namespace
-
 std::vector<ImageRequirement> requirements_from_record(const json& record, const std::string& where) {
   if (!record.is_object() || !record.contains("images") || !record.at("images").is_array()) {
     throw Error(where, "not a dockerdiff record (no \"images\" list)");
@@ -81,22 +56,19 @@ std::vector<ImageRequirement> requirements_from_record(const json& record, const
   std::vector<ImageRequirement> images;
   for (const auto& item : record.at("images")) {
     ImageRequirement image;
-    image.tags = strings(item, "tags", where);
-    image.config_digest = string_of(item, "config_digest", where);
+    image.tags = string_list_field(item, "tags", where);
+    image.config_digest = string_field(item, "config_digest", where);
     if (item.contains("layers") && item.at("layers").is_number_unsigned()) image.layer_count = item.at("layers").get<std::size_t>();
     if (!item.contains("required") || !item.at("required").is_array()) throw Error(where, "missing \"required\" list");
     for (const auto& layer : item.at("required")) {
-      RequiredLayer required{string_of(layer, "chain_id", where), string_of(layer, "diff_id", where),
-                             optional_string(layer, "provided_by"), strings(layer, "base_images", where),
-                             optional_string(layer, "blob"), 0, optional_string(layer, "original_blob")};
+      RequiredLayer required{string_field(layer, "chain_id", where), string_field(layer, "diff_id", where),
+                             optional_string_field(layer, "provided_by"), string_list_field(layer, "base_images", where),
+                             optional_string_field(layer, "blob"), 0, optional_string_field(layer, "original_blob")};
       if (!is_sha256_digest(required.chain_id)) throw Error(where, "\"" + required.chain_id + "\" is not a chain ID");
       for (const auto* blob : {&required.blob_digest, &required.original_blob}) {
         if (!blob->empty() && !is_sha256_digest(*blob)) throw Error(where, "\"" + *blob + "\" is not a blob digest");
       }
-      if (layer.contains("size")) {
-        if (!layer.at("size").is_number_unsigned()) throw Error(where, "a layer's \"size\" is not a byte count");
-        required.size = layer.at("size").get<std::uint64_t>();
-      }
+      if (layer.contains("size")) required.size = count_field(layer, "size", where);
       image.required.push_back(std::move(required));
     }
     images.push_back(std::move(image));

@@ -57,12 +57,15 @@ json inspect_json(const InspectSubject& subject) {
                       {"manifest_digest", image.manifest_digest.empty() ? json(nullptr) : json(image.manifest_digest)},
                       {"layers", layers}});
   }
-  return {{"archive", subject.name},
-          {"kind", subject.kind},
-          {"compression", subject.compression},
-          {"stored_bytes", subject.stored_bytes},
-          {"layout", image::layout_name(subject.images->layout)},
-          {"images", images}};
+  json out{{"archive", subject.name},
+           {"kind", subject.kind},
+           {"compression", subject.compression},
+           {"stored_bytes", subject.stored_bytes},
+           {"layout", image::layout_name(subject.images->layout)},
+           {"images", images}};
+  // Only for a delta archive (its record as written): other archives' output stays as it was.
+  if (subject.delta != nullptr) out["delta"] = json::parse(plan::delta_record_json(*subject.delta));
+  return out;
 }
 
 std::string inspect_text(const InspectSubject& subject) {
@@ -81,6 +84,16 @@ std::string inspect_text(const InspectSubject& subject) {
            << "  " << human_bytes(layer.size) << "  " << layer.path;
       for (const auto& flag : flags(layer, uses)) text << " [" << flag << "]";
       text << "\n";
+    }
+  }
+  if (subject.delta != nullptr) {
+    text << "\ndelta archive: " << subject.delta->patches.size() << " layer(s) as zstd patches; dockerdiff load rebuilds them from\n"
+         << "layers the host must hold:\n";
+    for (const auto& patch : subject.delta->patches) {
+      const auto& reference = patch.reference;
+      text << "  patch " << short_digest(patch.diff_id) << "  " << human_bytes(patch.size) << " from " << human_bytes(patch.patch_bytes())
+           << "  against " << short_digest(reference.diff_id) << "  chain_id " << short_digest(reference.chain_id) << "  of "
+           << (reference.images.empty() ? std::string("?") : reference.images.front()) << " (" << reference.provided_by << ")\n";
     }
   }
   return text.str();

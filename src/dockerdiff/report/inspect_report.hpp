@@ -8,6 +8,7 @@
 
 #include "dockerdiff/archive/tar_entry.hpp"
 #include "dockerdiff/image/model.hpp"
+#include "dockerdiff/plan/delta_record.hpp"
 
 namespace dockerdiff::report {
 
@@ -18,6 +19,7 @@ struct InspectSubject {
   std::uint64_t stored_bytes = 0;
   const std::vector<archive::TarEntry>* entries = nullptr;
   const image::ImageArchive* images = nullptr;
+  const plan::DeltaRecord* delta = nullptr;  // a delta archive's record (images: its slim archive's)
 };
 
 nlohmann::json inspect_json(const InspectSubject& subject);

@@ -15,22 +15,37 @@ namespace {
 struct ImageTotals {
   std::size_t kept = 0;
   std::size_t dropped = 0;
+  std::size_t patched = 0;
   std::uint64_t before = 0;
-  std::uint64_t after = 0;
+  std::uint64_t after = 0;  // a patched layer counts its patch's bytes
 };
 
-ImageTotals totals(const plan::ImageDecision& image) {
+const plan::LayerPatch* patch_of(const SlimReport& report, const std::string& diff_id) {
+  for (const auto& patch : report.patches) {
+    if (patch.diff_id == diff_id) return &patch;
+  }
+  return nullptr;
+}
+
+ImageTotals totals(const SlimReport& report, const plan::ImageDecision& image) {
   ImageTotals out;
   for (const auto& layer : image.layers) {
     out.before += layer.size;
     if (layer.dropped) {
       ++out.dropped;
+    } else if (const auto* patch = patch_of(report, layer.diff_id)) {
+      ++out.patched;
+      out.after += patch->patch_bytes();
     } else {
       ++out.kept;
       out.after += layer.size;
     }
   }
   return out;
+}
+
+std::string reference_name(const plan::ReferenceLayer& reference) {
+  return reference.images.empty() ? reference.provided_by : reference.images.front();
 }
 
 double ratio(std::uint64_t saved, std::uint64_t whole) {
@@ -101,19 +116,32 @@ json to_json(const SlimReport& report) {
                        {"output_bytes", output.output_bytes},
                        {"input_compression", output.input_compression},
                        {"output_compression", output.output_compression},
-                       {"host_blobs", host_blobs_json(output.renamed_blobs)}});
+                       {"host_blobs", host_blobs_json(output.renamed_blobs)},
+                       {"delta", output.delta}});
   }
   auto images = json::array();
   for (const auto& image : report.images) {
     auto layers = json::array();
     for (const auto& layer : image.layers) {
+      const auto* patch = layer.dropped ? nullptr : patch_of(report, layer.diff_id);
+      json delta = nullptr;
+      if (patch != nullptr) {
+        delta = {{"reference_diff_id", patch->reference.diff_id},
+                 {"reference_chain_id", patch->reference.chain_id},
+                 {"reference_images", patch->reference.images},
+                 {"provided_by", patch->reference.provided_by},
+                 {"patch_bytes", patch->patch_bytes()},
+                 {"parts", patch->parts.size()}};
+      }
       layers.push_back({{"diff_id", layer.diff_id},
                         {"chain_id", layer.chain_id},
                         {"size", layer.size},
                         {"dropped", layer.dropped},
-                        {"provided_by", layer.dropped ? json(layer.provided_by) : json(nullptr)}});
+                        {"state", layer.dropped ? "dropped" : patch != nullptr ? "delta" : "kept"},
+                        {"provided_by", layer.dropped ? json(layer.provided_by) : json(nullptr)},
+                        {"delta", delta}});
     }
-    const auto sums = totals(image);
+    const auto sums = totals(report, image);
     images.push_back({{"input", image.input},
                       {"tags", image.tags},
                       {"config_digest", image.config_digest},
@@ -135,11 +163,12 @@ json to_json(const SlimReport& report) {
 std::string to_text(const SlimReport& report) {
   std::ostringstream text;
   for (const auto& output : report.outputs) {
-    text << "dockerdiff: wrote " << output.path << " (" << output.layout << " layout)\n";
+    text << "dockerdiff: wrote " << output.path << " (" << output.layout << " layout" << (output.delta ? ", delta archive" : "") << ")\n";
   }
   for (const auto& image : report.images) {
-    const auto sums = totals(image);
+    const auto sums = totals(report, image);
     text << "  " << image_name(image) << ": " << sums.kept << " layers kept, " << sums.dropped << " dropped, "
+         << (sums.patched != 0 ? std::to_string(sums.patched) + " as patches, " : std::string())
          << human_bytes(sums.before) << " -> " << human_bytes(sums.after) << " of layers (saved "
          << percent(ratio(sums.before - sums.after, sums.before)) << ")\n";
   }
@@ -155,6 +184,11 @@ std::string to_text(const SlimReport& report) {
   for (const auto& output : report.outputs) {
     if (!output.renamed_blobs.empty()) text << "  " << output.path << ": " << renamed_note(output) << "\n";
   }
+  for (const auto& patch : report.patches) {
+    text << "  patch: " << short_digest(patch.diff_id) << " " << human_bytes(patch.size) << " -> " << human_bytes(patch.patch_bytes())
+         << " against " << short_digest(patch.reference.diff_id) << " of " << reference_name(patch.reference) << "\n";
+  }
+  if (!report.patches.empty()) text << "  (a delta archive loads with `dockerdiff load` on a host that holds the references)\n";
   return text.str();
 }
 
@@ -177,11 +211,14 @@ std::string to_markdown(const SlimReport& report) {
   for (const auto& output : report.outputs) {
     if (!output.renamed_blobs.empty()) md << "\n`" << output.path << "`: " << renamed_note(output) << ".\n";
   }
-  md << "\n| Image | Layers kept | Layers dropped | Layer bytes before | After | Saved |\n"
-     << "|---|---:|---:|---:|---:|---:|\n";
+  // The patches column only for a delta archive: a slim archive's summary stays as it always was.
+  const bool delta = !report.patches.empty();
+  md << "\n| Image | Layers kept | Layers dropped | " << (delta ? "Layers as patches | " : "") << "Layer bytes before | After | Saved |\n"
+     << "|---|---:|---:|" << (delta ? "---:|" : "") << "---:|---:|---:|\n";
   for (const auto& image : report.images) {
-    const auto sums = totals(image);
-    md << "| `" << image_name(image) << "` | " << sums.kept << " | " << sums.dropped << " | " << human_bytes(sums.before)
+    const auto sums = totals(report, image);
+    md << "| `" << image_name(image) << "` | " << sums.kept << " | " << sums.dropped << " | "
+       << (delta ? std::to_string(sums.patched) + " | " : std::string()) << human_bytes(sums.before)
        << " | " << human_bytes(sums.after) << " | " << percent(ratio(sums.before - sums.after, sums.before)) << " |\n";
   }
   md << "\n<details><summary>Layers the host must already have</summary>\n\n"
@@ -194,6 +231,16 @@ std::string to_markdown(const SlimReport& report) {
     }
   }
   md << "\n</details>\n";
+  if (delta) {
+    md << "\n<details><summary>Layers shipped as patches (the host must hold each reference)</summary>\n\n"
+       << "| Layer | Size | Patch | Reference layer | Reference chain ID | Of |\n|---|---:|---:|---|---|---|\n";
+    for (const auto& patch : report.patches) {
+      md << "| `" << short_digest(patch.diff_id) << "` | " << human_bytes(patch.size) << " | " << human_bytes(patch.patch_bytes()) << " | `"
+         << short_digest(patch.reference.diff_id) << "` | `" << short_digest(patch.reference.chain_id) << "` | `"
+         << reference_name(patch.reference) << "` |\n";
+    }
+    md << "\n</details>\n";
+  }
   return md.str();
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "dockerdiff/plan/delta_record.hpp"
 #include "dockerdiff/plan/slim_plan.hpp"
 
 namespace dockerdiff::report {
@@ -24,11 +25,13 @@ struct OutputReport {
   // Dropped layers whose manifests name the blob the host holds (its manifest digests then differ
   // from the input's; config digests and classic-store IDs do not).
   std::vector<plan::RenamedLayerBlob> renamed_blobs;
+  bool delta = false;  // a delta archive (slim --delta-from)
 };
 
 struct SlimReport {
   std::vector<OutputReport> outputs;
   std::vector<plan::ImageDecision> images;
+  std::vector<plan::LayerPatch> patches;  // the layers shipped as patches (by diff_id)
 
   std::uint64_t input_bytes() const;
   std::uint64_t output_bytes() const;

@@ -35,4 +35,33 @@ json parse_json(const std::string& text, const std::string& where) {
 
 std::string compact_json(const json& document) { return document.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+std::string string_field(const json& object, const char* key, const std::string& where) {
+  if (!object.is_object() || !object.contains(key) || !object.at(key).is_string()) {
+    throw Error(where, std::string("missing string \"") + key + "\"");
+  }
+  return object.at(key).get<std::string>();
+}
+
+std::vector<std::string> string_list_field(const json& object, const char* key, const std::string& where) {
+  std::vector<std::string> out;
+  if (!object.is_object() || !object.contains(key) || object.at(key).is_null()) return out;
+  if (!object.at(key).is_array()) throw Error(where, std::string("\"") + key + "\" is not a list");
+  for (const auto& item : object.at(key)) {
+    if (!item.is_string()) throw Error(where, std::string("\"") + key + "\" holds a non-string");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::uint64_t count_field(const json& object, const char* key, const std::string& where) {
+  if (!object.is_object() || !object.contains(key) || !object.at(key).is_number_unsigned()) {
+    throw Error(where, std::string("\"") + key + "\" is not a byte count");
+  }
+  return object.at(key).get<std::uint64_t>();
+}
+
+std::string optional_string_field(const json& object, const char* key) {
+  return object.is_object() && object.contains(key) && object.at(key).is_string() ? object.at(key).get<std::string>() : std::string();
+}
+
 }  // namespace dockerdiff

@@ -62,4 +62,14 @@ constexpr std::uint64_t decompression_limit(std::uint64_t compressed_bytes) {
   return scaled > kDecompressionFloor ? scaled : kDecompressionFloor;
 }
 
+// --- delta archives ----------------------------------------------------------------------------------
+
+// A layer rebuilt from a zstd patch against a reference layer may be at most the reference's size
+// plus what the patch's own bytes may decompress to: a release adds files, it does not copy the
+// previous layer many times over (which a patch of a few bytes could otherwise claim).
+constexpr std::uint64_t patched_layer_limit(std::uint64_t reference_bytes, std::uint64_t patch_bytes) {
+  const auto limit = decompression_limit(patch_bytes);
+  return limit > ~std::uint64_t{0} - reference_bytes ? ~std::uint64_t{0} : limit + reference_bytes;
+}
+
 }  // namespace dockerdiff::limits
