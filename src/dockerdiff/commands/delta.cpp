@@ -1,5 +1,6 @@
 #include "dockerdiff/commands/delta.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -70,6 +71,20 @@ bool reference_helps(std::span<const unsigned char> target, const plan::LayerPat
   return false;
 }
 
+// The frame of a patch part, mapped: its entry below patches/ must be a file of the recorded size.
+archive::MappedFile map_patch_part(archive::ArchiveInput& whole, const image::EntryIndex& index, const plan::PatchPart& part) {
+  const auto path = std::string(plan::kDeltaPatchDirectory) + "/" + part.patch;
+  const auto entry = index.find(path);
+  if (!entry || whole.entries()[*entry].type != archive::EntryType::regular || whole.entries()[*entry].size != part.patch_size) {
+    throw Error(whole.name() + ": " + path, "missing, or not the size the record says");
+  }
+  return archive::map_entry_data(whole, *entry, archive::Compression::none, part.patch_size, whole.name() + ": " + path);
+}
+
+std::string patch_part_name(const archive::ArchiveInput& whole, const plan::PatchPart& part) {
+  return whole.name() + ": " + plan::kDeltaPatchDirectory + "/" + part.patch;
+}
+
 }  // namespace
 
 DeltaArchive make_delta(const plan::SlimPlan& slim, const std::vector<plan::PlanInput>& inputs,
@@ -132,6 +147,12 @@ std::size_t rebuild_delta(OpenedArchive& delta, const std::string& delta_name, s
   auto& view = static_cast<archive::SubtreeInput&>(*delta.input);
   const image::EntryIndex whole(view.whole().entries(), delta_name);
   const image::EntryIndex slim(view.entries(), delta_name);
+  std::vector<plan::PlanInput> reference_inputs;
+  for (auto& reference : references) {
+    reference_inputs.push_back({reference.input->name(), &reference.input->entries(), &reference.images});
+  }
+  const auto candidates = plan::reference_candidates(reference_inputs);
+  std::map<std::string, archive::MappedFile> mapped_references;  // by diff_id
   for (const auto& patch : delta.delta->patches) {
     const auto what = delta_name + ": " + plan::kDeltaSlimDirectory + "/" + patch.path;
     const auto target = slim.find(patch.path);
@@ -139,42 +160,32 @@ std::size_t rebuild_delta(OpenedArchive& delta, const std::string& delta_name, s
       throw Error(what, "not the empty file of a patched layer");
     }
     const auto& wanted = patch.reference;
-    std::optional<archive::MappedFile> reference;
-    for (std::size_t r = 0; r < references.size() && !reference; ++r) {
-      for (const auto& image : references[r].images.images) {
-        for (const auto& layer : image.layers) {
-          if (layer.diff_id != wanted.diff_id || layer.size == 0) continue;
-          const auto& data = references[r].input->entries()[layer.entry];
-          const auto compression = layer.blob_digest.empty() || layer.blob_digest == layer.diff_id
-                                       ? archive::Compression::none
-                                       : archive::detect_compression(data.magic);
-          reference = map_reference(*references[r].input, layer.entry, compression, wanted.diff_id,
-                                    references[r].input->name() + ": layer " + wanted.diff_id);
-          break;
-        }
-        if (reference) break;
-      }
-    }
-    if (!reference) {
+    const auto candidate = std::find_if(candidates.begin(), candidates.end(),
+                                        [&](const plan::ReferenceCandidate& c) { return c.layer.diff_id == wanted.diff_id; });
+    if (candidate == candidates.end()) {
       std::string images;
       for (const auto& name : wanted.images) images += (images.empty() ? "" : ", ") + name;
       throw Error(delta_name, "rebuilding " + patch.path + " needs the layer " + wanted.diff_id + " (chain ID " + wanted.chain_id +
                                   ") of " + (images.empty() ? std::string("an earlier release") : images) +
                                   (wanted.provided_by.empty() ? "" : " (" + wanted.provided_by + ")") + ", which no base holds");
     }
+    // Each reference mapped and checked once, however many layers are patched against it.
+    auto mapped = mapped_references.find(wanted.diff_id);
+    if (mapped == mapped_references.end()) {
+      auto& source = *references[candidate->source].input;
+      mapped = mapped_references
+                   .emplace(wanted.diff_id, map_reference(source, candidate->entry, candidate->compression, wanted.diff_id,
+                                                          source.name() + ": layer " + wanted.diff_id))
+                   .first;
+    }
+    const auto* reference = &mapped->second;
     if (reference->bytes().size() != wanted.size) throw Error(what, "its reference layer is not the size the record says");
     auto out = unnamed_temp_file(what);
     if (::ftruncate(out.get(), static_cast<off_t>(patch.size)) != 0) throw Error(what, "cannot size the rebuilt layer: " + errno_text());
     for (const auto& part : patch.parts) {
-      const auto path = std::string(plan::kDeltaPatchDirectory) + "/" + part.patch;
-      const auto entry = whole.find(path);
-      if (!entry || view.whole().entries()[*entry].type != archive::EntryType::regular ||
-          view.whole().entries()[*entry].size != part.patch_size) {
-        throw Error(delta_name + ": " + path, "missing, or not the size the record says");
-      }
-      const auto frame = archive::map_entry_data(view.whole(), *entry, archive::Compression::none, part.patch_size, path);
+      const auto frame = map_patch_part(view.whole(), whole, part);
       archive::apply_patch(slice(reference->bytes(), part.reference_offset, part.reference_size), frame.bytes(), out.get(), part.offset,
-                           part.size, delta_name + ": " + path);
+                           part.size, patch_part_name(view.whole(), part));
     }
     const archive::MappedFile rebuilt(out.get(), what);
     const auto digest = sha256_of(rebuilt.bytes());
@@ -198,16 +209,11 @@ std::vector<image::Problem> check_patch_frames(archive::ArchiveInput& input, con
   std::vector<image::Problem> problems;
   for (const auto& patch : record.patches) {
     for (const auto& part : patch.parts) {
-      const auto path = std::string(plan::kDeltaPatchDirectory) + "/" + part.patch;
       try {
-        const auto entry = index.find(path);
-        if (!entry || whole.entries()[*entry].type != archive::EntryType::regular || whole.entries()[*entry].size != part.patch_size) {
-          throw Error(whole.name() + ": " + path, "missing, or not the size the record says");
-        }
-        const auto frame = archive::map_entry_data(whole, *entry, archive::Compression::none, part.patch_size, path);
-        const auto size = archive::patch_target_size(frame.bytes(), whole.name() + ": " + path);
+        const auto size = archive::patch_target_size(map_patch_part(whole, index, part).bytes(), patch_part_name(whole, part));
         if (size != part.size) {
-          throw Error(whole.name() + ": " + path, "rebuilds " + std::to_string(size) + " bytes, not the " + std::to_string(part.size) + " its record says");
+          throw Error(patch_part_name(whole, part),
+                      "rebuilds " + std::to_string(size) + " bytes, not the " + std::to_string(part.size) + " its record says");
         }
       } catch (const Error& error) {
         problems.push_back(image::problem_of(error, whole.name()));
